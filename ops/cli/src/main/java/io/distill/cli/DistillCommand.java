@@ -1,0 +1,34 @@
+package io.distill.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code distill} command: every role of the system, the embedded stack, the load generator, benchmarks and
+ * the demo. Each role is a subcommand so that one launcher and one image serve them all.
+ */
+@Command(name = "distill",
+        mixinStandardHelpOptions = true,
+        versionProvider = DistillVersion.class,
+        description = "Continuous online knowledge distillation over Kafka.",
+        subcommands = {
+                CommandLine.HelpCommand.class
+        })
+public final class DistillCommand implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new DistillCommand()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}
