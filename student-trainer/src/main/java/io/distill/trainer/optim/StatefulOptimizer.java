@@ -140,6 +140,8 @@ public abstract class StatefulOptimizer extends Optimizer {
                 buffers[i] = weight.zerosLike();
             }
         }
+        // state outlives any NDScope the caller may have opened around the step
+        NDScope.unregister(buffers);
         return new Slot(buffers, p == null ? 0 : p.count());
     }
 
