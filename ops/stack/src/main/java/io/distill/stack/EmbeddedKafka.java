@@ -1,5 +1,6 @@
 package io.distill.stack;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -207,10 +209,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         cmd.add(StackSupport.javaExecutable());
         cmd.add("-Xmx" + options.kafkaHeap());
         cmd.add("-XX:+UseSerialGC");
+        // C1 only: starts about a third faster on a busy machine. Add -XX:TieredStopAtLevel=4 to
+        // StackOptions.kafkaJvmArg for full peak throughput (the last flag wins).
+        cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-Djava.awt.headless=true");
         cmd.addAll(options.kafkaJvmArgs());
         cmd.add("-cp");
-        cmd.add(options.kafkaClasspath().orElse(System.getProperty("java.class.path")));
+        cmd.add(absoluteClasspath(options.kafkaClasspath().orElse(System.getProperty("java.class.path"))));
         cmd.add(KafkaProcess.class.getName());
         cmd.add("--exit-on-stdin-eof");
         cmd.add(config.toString());
@@ -244,6 +249,14 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             StackSupport.sleep(50);
         }
+    }
+
+    /** The child runs in the broker directory, so relative class path entries must be made absolute. */
+    static String absoluteClasspath(String classpath) {
+        return Arrays.stream(classpath.split(File.pathSeparator))
+                .filter(entry -> !entry.isBlank())
+                .map(entry -> Path.of(entry).toAbsolutePath().toString())
+                .collect(Collectors.joining(File.pathSeparator));
     }
 
     private static String failureReason(Path log) {
