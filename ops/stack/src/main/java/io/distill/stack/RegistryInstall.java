@@ -14,6 +14,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.slf4j.Logger;
@@ -24,9 +25,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A class data sharing archive is only valid for the exact class path files it was made from (the JVM checks
  * their size and modification time), and every build of the registry module rewrites them, even unchanged. So the
- * registry runs from a copy keyed by content (entry names, CRCs and sizes of the runner jar; names and sizes of the
- * library jars), under {@code <cache>/registry-app/<key>/}, and its archive lives next to that copy. The cache is
- * system property {@value #CACHE_PROPERTY}, else {@code <source root>/.cache}, else {@code <tmpdir>/distill-cache}.
+ * registry runs from a copy keyed by content, under {@code <cache>/registry-app/<key>/}, and its archive lives next
+ * to that copy. The cache is system property {@value #CACHE_PROPERTY}, else {@code <source root>/.cache}, else
+ * {@code <tmpdir>/distill-cache}.
+ *
+ * <p>The key covers the names and sizes of the library jars and the names, sizes and CRCs of the runner jar's
+ * entries, except that for what Quarkus generates at build time only the name counts: those bytes differ from build
+ * to build of the same inputs (hash ordering). The generated code is a function of the other entries (the
+ * application classes, {@code application.properties}, the module's {@code pom.xml}, which the jar carries) and of
+ * the libraries, so the key still changes whenever the registry does.
  */
 final class RegistryInstall {
 
@@ -76,7 +83,9 @@ final class RegistryInstall {
         try (ZipFile zip = new ZipFile(runnerJar.toFile())) {
             List<? extends ZipEntry> entries = zip.stream().sorted(Comparator.comparing(ZipEntry::getName)).toList();
             for (ZipEntry e : entries) {
-                digest.update((e.getName() + ':' + e.getCrc() + ':' + e.getSize() + '\n').getBytes(StandardCharsets.UTF_8));
+                String line = isGenerated(e.getName()) ? e.getName()
+                        : e.getName() + ':' + e.getCrc() + ':' + e.getSize();
+                digest.update((line + '\n').getBytes(StandardCharsets.UTF_8));
             }
         }
         for (Path lib : libJars(runnerJar.resolveSibling("lib"))) {
@@ -84,6 +93,14 @@ final class RegistryInstall {
         }
         return HexFormat.of().formatHex(digest.digest(), 0, 8);
     }
+
+    /** Whether Quarkus writes this entry at build time, differently on each build. */
+    static boolean isGenerated(String entry) {
+        return GENERATED.matcher(entry).find();
+    }
+
+    private static final Pattern GENERATED = Pattern.compile(
+            "^io/quarkus/|^META-INF/quarkus-|_(Bean|ClientProxy|Subclass|Observer|ProducerMethod|ProducerField)[^/]*\\.class$");
 
     private static List<Path> libJars(Path libDir) throws IOException {
         List<Path> jars = new ArrayList<>();
