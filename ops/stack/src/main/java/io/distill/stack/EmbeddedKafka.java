@@ -178,6 +178,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         // The log cleaner allocates this buffer on the heap; the default (128 MiB) is far more than a dev broker needs.
         c.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
         c.put("controlled.shutdown.enable", "true");
+        if (options.kafkaMode() == KafkaMode.PROCESS) {
+            // After a kill, the restarted broker is only unfenced once the dead one's session has expired
+            // (default 9 s); a shorter session makes crash-restarts quicker. Heartbeats come every second.
+            c.put("broker.session.timeout.ms", "4000");
+            c.put("broker.heartbeat.interval.ms", "1000");
+        }
         return c;
     }
 
