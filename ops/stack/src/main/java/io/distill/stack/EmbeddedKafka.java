@@ -243,7 +243,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         while (!Files.exists(readyFile)) {
             if (!process.isAlive()) {
                 int rc = process.exitValue();
-                process = null;
+                stopProcess(true);
                 throw new StackException("Kafka broker process exited with code " + rc + " while starting"
                         + failureReason(log) + System.lineSeparator() + "Last lines of " + log + ":"
                         + System.lineSeparator() + StackSupport.tail(log, 30));

@@ -250,9 +250,25 @@ public final class RegistryProcess implements AutoCloseable {
             return List.of();
         }
         // No archive yet: this JVM records one when it exits; stopProcess() moves it in place after a clean stop.
+        deleteStaleDumps(archive);
         archiveDump = archive.resolveSibling(archive.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
                 + System.nanoTime());
         return List.of("-XX:ArchiveClassesAtExit=" + archiveDump, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    }
+
+    /** Deletes archives half written by registries whose parent JVM died more than an hour ago. */
+    private static void deleteStaleDumps(Path archive) {
+        String prefix = archive.getFileName() + ".tmp-";
+        long cutoff = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(archive.getParent(), prefix + "*")) {
+            for (Path dump : s) {
+                if (Files.getLastModifiedTime(dump).toMillis() < cutoff) {
+                    Files.deleteIfExists(dump);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("Could not clean up {}: {}", archive.getParent(), e.toString());
+        }
     }
 
     /** Keeps a class data sharing archive that the stopped registry JVM wrote, if it wrote a whole one. */
@@ -285,7 +301,7 @@ public final class RegistryProcess implements AutoCloseable {
         while (true) {
             if (!process.isAlive()) {
                 int rc = process.exitValue();
-                process = null;
+                stopProcess();
                 throw new StackException("Schema registry process exited with code " + rc + " while starting; last lines of "
                         + log + ":" + System.lineSeparator() + StackSupport.tail(log, 30));
             }
@@ -344,7 +360,8 @@ public final class RegistryProcess implements AutoCloseable {
         if (p == null) {
             return;
         }
-        StackSupport.terminate(p, archiveDump != null ? STOP_GRACE.multipliedBy(2) : STOP_GRACE);
+        // Writing the archive at exit takes a few seconds, half a minute on a busy machine.
+        StackSupport.terminate(p, archiveDump != null ? STOP_GRACE.multipliedBy(4) : STOP_GRACE);
         keepArchive(p, archiveDump, classDataSharingArchive());
         archiveDump = null;
         process = null;
