@@ -53,12 +53,37 @@ final class ServiceFixture implements AutoCloseable {
         this.catalogue = TopicCatalogue.builder().prefix(EmbeddedStack.uniqueName("t") + ".").partitions(PARTITIONS)
                 .build();
         catalogue.ensure(stack.adminClient());
+        awaitLeaders(stack, List.of(catalogue.requests(), catalogue.softLabels(), catalogue.responses(),
+                catalogue.deadLetters()));
         this.registry = HttpRegistryClient.create(stack.registryUrl());
         this.topics = catalogue.topics(registry, true);
         Map<String, Object> p = stack.producerProperties();
         p.put("key.serializer", ByteArraySerializer.class.getName());
         p.put("value.serializer", ByteArraySerializer.class.getName());
         this.producer = new KafkaProducer<>(p);
+    }
+
+    /** Waits until every partition of the topics has a leader, so the first sends are not retried. */
+    private static void awaitLeaders(EmbeddedStack stack, List<String> names) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                boolean ready = stack.adminClient().describeTopics(names).allTopicNames().get().values().stream()
+                        .allMatch(d -> d.partitions().size() == PARTITIONS
+                                && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+                if (ready) {
+                    return;
+                }
+            } catch (Exception e) {
+                // not visible yet
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     static synchronized FashionMnist.Split images() throws IOException {
