@@ -95,6 +95,10 @@ public final class TeacherServeCommand implements Callable<Integer> {
     @Option(names = "--metrics-port", description = "Port of /metrics, /health, /ready (metrics.port, default 9402; 0 = any).")
     Integer metricsPort;
 
+    @Option(names = "--simulated-latency-ms", description = "Extra time per batch, to study a slow teacher "
+            + "(teacher.simulated.latency.ms, default 0).")
+    Long simulatedLatencyMs;
+
     @Option(names = "--topics-prefix", description = "Prefix of every topic name (topics.prefix, default distill.).")
     String topicsPrefix;
 
@@ -123,6 +127,7 @@ public final class TeacherServeCommand implements Callable<Integer> {
         put(flags, TeacherConfig.SAMPLE_FRACTION, sampleFraction);
         put(flags, TeacherConfig.DEVICE, device);
         put(flags, TeacherConfig.METRICS_PORT, metricsPort);
+        put(flags, TeacherConfig.SIMULATED_LATENCY, simulatedLatencyMs);
         put(flags, "topics.prefix", topicsPrefix);
         DistillConfig.Builder b = DistillConfig.builder().defaults(TeacherConfig.defaults());
         if (configFile != null) {

@@ -11,6 +11,7 @@ import io.distill.teacher.cli.TeacherServeCommand;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -41,6 +42,8 @@ class KillAndRestartIntegrationTest {
                 "--max-batch-size", "16",
                 "--commit-interval-ms", "100",
                 "--metrics-port", "0",
+                // A slower teacher, so the kill lands in the middle of the stream.
+                "--simulated-latency-ms", "40",
                 "--device", "cpu"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(
                 ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -58,12 +61,12 @@ class KillAndRestartIntegrationTest {
             List<String> ids = f.produceRequests("r", REQUESTS);
             Process first = startService(f, teacher, log);
             // Wait until part of the stream is labelled, then kill -9 in the middle of it.
-            List<SoftLabel> partial = f.softLabels(l -> l.size() >= 200, Duration.ofSeconds(90));
-            assertTrue(partial.size() >= 200 && partial.size() < REQUESTS,
-                    "killed mid-stream after " + partial.size() + " labels (see " + log + ")");
+            List<SoftLabel> partial = f.softLabelsNoSettle(l -> l.size() >= 200, Duration.ofSeconds(90));
             first.destroyForcibly();
             assertTrue(first.waitFor(20, TimeUnit.SECONDS));
+            Instant killedAt = Instant.now();
             assertEquals(137, first.exitValue(), "killed by SIGKILL");
+            assertTrue(partial.size() >= 200, "the first instance labelled part of the stream (see " + log + ")");
 
             Process second = startService(f, teacher, log);
             try {
@@ -74,6 +77,10 @@ class KillAndRestartIntegrationTest {
                 List<String> duplicated = counts.entrySet().stream().filter(e -> e.getValue() != 1)
                         .map(Map.Entry::getKey).toList();
                 assertTrue(duplicated.isEmpty(), "no request labelled twice: " + duplicated);
+                long byFirst = labels.stream().filter(l -> l.getProducedAt().isBefore(killedAt)).count();
+                long bySecond = labels.size() - byFirst;
+                assertTrue(byFirst < REQUESTS && bySecond > 0,
+                        "the kill landed mid-stream: " + byFirst + " labels before it, " + bySecond + " after");
             } finally {
                 second.destroy();
                 if (!second.waitFor(30, TimeUnit.SECONDS)) {

@@ -142,6 +142,11 @@ final class ServiceFixture implements AutoCloseable {
 
     private <T> List<T> readAll(String topic, java.util.function.BiFunction<String, byte[], T> decode,
             Predicate<List<T>> done, Duration timeout) {
+        return readAll(topic, decode, done, timeout, Duration.ofMillis(1500));
+    }
+
+    private <T> List<T> readAll(String topic, java.util.function.BiFunction<String, byte[], T> decode,
+            Predicate<List<T>> done, Duration timeout, Duration settleTime) {
         Map<String, Object> p = stack.consumerProperties(EmbeddedStack.uniqueName("reader"));
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -155,7 +160,7 @@ final class ServiceFixture implements AutoCloseable {
                 }
             }
             // Read a little longer to catch duplicates that would arrive late.
-            long settle = System.nanoTime() + Duration.ofMillis(1500).toNanos();
+            long settle = System.nanoTime() + settleTime.toNanos();
             while (System.nanoTime() < settle) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     out.add(decode.apply(topic, r.value()));
@@ -167,6 +172,12 @@ final class ServiceFixture implements AutoCloseable {
 
     List<SoftLabel> softLabels(Predicate<List<SoftLabel>> done, Duration timeout) {
         return readAll(catalogue.softLabels(), topics.softLabels().valueDeserializer()::deserialize, done, timeout);
+    }
+
+    /** Like {@link #softLabels(Predicate, Duration)} but returns as soon as {@code done} holds. */
+    List<SoftLabel> softLabelsNoSettle(Predicate<List<SoftLabel>> done, Duration timeout) {
+        return readAll(catalogue.softLabels(), topics.softLabels().valueDeserializer()::deserialize, done, timeout,
+                Duration.ZERO);
     }
 
     List<DeadLetter> deadLetters(Predicate<List<DeadLetter>> done, Duration timeout) {
