@@ -61,7 +61,7 @@ public final class TeacherBenchmark implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "64", description = "Service max batch size (and raw batch size). Default: ${DEFAULT-VALUE}.")
     int batchSize;
 
-    @Option(names = "--requests", defaultValue = "6000", description = "Requests per measured run. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--requests", defaultValue = "3000", description = "Requests per measured run. Default: ${DEFAULT-VALUE}.")
     int requests;
 
     @Option(names = "--loads", split = ",", defaultValue = "0.5,0.8,saturate",
@@ -104,20 +104,26 @@ public final class TeacherBenchmark implements Callable<Integer> {
             }
             put("teacher", teacher.id() + "@" + teacher.version());
             put("batch_size", Integer.toString(batchSize));
-            double raw = rawThroughput(teacher, images);
+            double raw = rawThroughput(teacher, images, requests);
             put("raw_predictor_images_per_s", fmt(raw));
             Run alo = null;
             Run eosAtAloLoad = null;
             for (String load : loads) {
-                double rate = load.equalsIgnoreCase("saturate") ? 0 : Double.parseDouble(load) * raw;
+                boolean saturate = load.equalsIgnoreCase("saturate");
+                double rate = saturate ? 0 : Double.parseDouble(load) * raw;
+                // The machine may be shared: bracket each run with short raw measurements.
+                double before = rawThroughput(teacher, images, Math.max(batchSize * 8, requests / 5));
                 Run run = serviceRun(teacher, images, servers, registry, DeliveryGuarantee.EXACTLY_ONCE, rate);
-                String tag = load.equalsIgnoreCase("saturate") ? "saturate" : "load_" + load;
-                put(tag + "_offered_per_s", rate == 0 ? "backlog" : fmt(rate));
+                double after = rawThroughput(teacher, images, Math.max(batchSize * 8, requests / 5));
+                double rawNearby = (before + after) / 2;
+                String tag = saturate ? "saturate" : "load_" + load;
+                put(tag + "_offered_per_s", saturate ? "backlog" : fmt(rate));
+                put(tag + "_raw_nearby_per_s", fmt(rawNearby));
                 put(tag + "_service_per_s", fmt(run.throughput));
-                put(tag + "_service_over_raw", String.format(Locale.ROOT, "%.3f", run.throughput / raw));
+                put(tag + "_service_over_raw", String.format(Locale.ROOT, "%.3f", run.throughput / rawNearby));
                 put(tag + "_mean_batch_size", String.format(Locale.ROOT, "%.1f", run.meanBatch));
                 put(tag + "_mean_lag_ms", fmt(run.meanLagMs));
-                if (rate > 0 && eosAtAloLoad == null) {
+                if (!saturate && eosAtAloLoad == null) {
                     eosAtAloLoad = run;
                     alo = serviceRun(teacher, images, servers, registry, DeliveryGuarantee.AT_LEAST_ONCE, rate);
                 }
@@ -147,13 +153,12 @@ public final class TeacherBenchmark implements Callable<Integer> {
     }
 
     /** Images per second of the bare predictor, at the service's batch size, after a warm-up. */
-    private double rawThroughput(TeacherModel teacher, FashionMnist.Split images) throws Exception {
+    private double rawThroughput(TeacherModel teacher, FashionMnist.Split images, int n) throws Exception {
         try (TeacherInference inference = teacher.newInference()) {
-            int warm = Math.min(requests / 5, 1000);
-            runBatches(inference, images, warm);
+            runBatches(inference, images, batchSize * 4);
             long start = System.nanoTime();
-            runBatches(inference, images, requests);
-            return requests / ((System.nanoTime() - start) / 1e9);
+            runBatches(inference, images, n);
+            return n / ((System.nanoTime() - start) / 1e9);
         }
     }
 
