@@ -1,8 +1,10 @@
 package io.distill.cli;
 
+import io.distill.cli.demo.DemoCommand;
 import io.distill.cli.load.LoadCommand;
 import io.distill.cli.stack.StackCommand;
 import io.distill.cli.stack.TopicsCommand;
+import io.distill.teacher.cli.TeacherCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,7 +19,10 @@ import picocli.CommandLine.Command;
         subcommands = {
                 StackCommand.class,
                 TopicsCommand.class,
+                TeacherCommand.class,
                 LoadCommand.class,
+                BenchCommand.class,
+                DemoCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class DistillCommand implements Runnable {

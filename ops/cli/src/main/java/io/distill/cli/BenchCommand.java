@@ -1,0 +1,25 @@
+package io.distill.cli;
+
+import io.distill.teacher.bench.TeacherBenchmark;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code distill bench <name>}: the benchmarks. Each measures its figures side by side in one run and ends by printing
+ * them as {@code name: value} lines; results are recorded in docs/BENCHMARKS.md.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks; each ends by printing its figures as 'name: value' lines.",
+        subcommands = {
+                TeacherBenchmark.class
+        })
+public final class BenchCommand implements Runnable {
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}
