@@ -130,8 +130,9 @@ public final class TopologyConfig {
         return get("application.id", "distill-topology");
     }
 
+    /** {@code bootstrap.servers}, or {@code kafka.bootstrap.servers} as the other services spell it. */
     public String bootstrapServers() {
-        return get("bootstrap.servers", "127.0.0.1:9092");
+        return get("bootstrap.servers", get("kafka.bootstrap.servers", "127.0.0.1:9092"));
     }
 
     public String registryUrl() {
