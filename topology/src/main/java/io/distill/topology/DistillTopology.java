@@ -1,7 +1,7 @@
 package io.distill.topology;
 
 import io.distill.topology.config.TopologyConfig;
-import io.distill.topology.deadletter.DeadLetterFactory;
+import io.distill.core.deadletter.DeadLetterRecords;
 import io.distill.topology.join.DecodingProcessor;
 import io.distill.topology.join.ExampleAssembler;
 import io.distill.topology.join.InputValidators;
@@ -76,7 +76,7 @@ public final class DistillTopology {
      */
     public static Topology build(StreamsBuilder builder, TopologyConfig config, TopologySerdes serdes, TopologyMetrics metrics) {
         Topology topology = builder.build(streamsProperties(config));
-        DeadLetterFactory deadLetters = new DeadLetterFactory(config.deadLetterMaxBytes());
+        DeadLetterRecords deadLetters = new DeadLetterRecords(config.deadLetterMaxBytes());
         ByteArrayDeserializer bytes = new ByteArrayDeserializer();
 
         topology.addSource(REQUESTS_SOURCE, bytes, bytes, config.requestsTopic());

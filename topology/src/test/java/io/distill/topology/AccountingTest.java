@@ -69,7 +69,7 @@ class AccountingTest {
                     + s.total(Outcome.DEAD_LETTERED);
             assertEquals(requests, parts);
             for (String key : new String[] {"filtered.NO_TEACHER", "filtered.LOW_CONFIDENCE", "filtered.CLASS_CAP",
-                    "duplicate", "dead_lettered.UNDECODABLE", "dead_lettered.LABEL_SPACE_MISMATCH"}) {
+                    "duplicate", "dead_lettered.UNKNOWN_MAGIC_BYTE", "dead_lettered.LABEL_SPACE_MISMATCH"}) {
                 assertEquals(true, s.count(key) > 0, key + " occurs in this workload: " + s.toJson());
             }
         }

@@ -31,7 +31,7 @@ class DeadLetterTest {
 
     @Test
     void undecodableRecordsOnEveryInputAreDeadLetteredAndTheNextRecordIsProcessed() {
-        try (TopologyHarness h = new TopologyHarness(Map.of("deadletter.max.bytes", "8"))) {
+        try (TopologyHarness h = new TopologyHarness(Map.of("deadletter.max.value.bytes", "8"))) {
             h.sendRawRequest("bad-1", GARBAGE);
             h.sendRawSoftLabel("bad-2", GARBAGE);
             h.sendRawGroundTruth("bad-3", GARBAGE);
@@ -44,7 +44,7 @@ class DeadLetterTest {
             assertEquals(List.of(h.config.requestsTopic(), h.config.softLabelsTopic(), h.config.groundTruthTopic()),
                     letters.stream().map(DeadLetter::getTopic).toList());
             for (DeadLetter letter : letters) {
-                assertEquals("UNDECODABLE", letter.getReasonCode());
+                assertEquals("UNKNOWN_MAGIC_BYTE", letter.getReasonCode(), "the bytes do not start with the wire format's magic byte");
                 assertTrue(letter.getStage().startsWith("topology/decode-"));
                 assertEquals(GARBAGE.length, letter.getOriginalSize());
                 assertTrue(letter.getTruncated());
@@ -52,7 +52,7 @@ class DeadLetterTest {
                 assertEquals(0, letter.getOffset());
             }
             assertEquals("bad-1", new String(bytes(letters.get(0).getKey()), StandardCharsets.UTF_8));
-            assertEquals(1, h.dispositions().count("dead_lettered.UNDECODABLE"), "only the request counts as a request");
+            assertEquals(1, h.dispositions().count("dead_lettered.UNKNOWN_MAGIC_BYTE"), "only the request counts as a request");
         }
     }
 
@@ -65,10 +65,10 @@ class DeadLetterTest {
             Tensor nan = TensorCodec.encode(new float[] {1, Float.NaN, 3, 4}, 2, 2);
             h.send(request("r2", nan, 1000, Map.of()));
             InferenceRequest keyed = request("r3", 1f, 1000);
-            h.sendRawRequest("other", h.serdes.requests().serializer().serialize("t", keyed));
-            h.sendRawRequest(null, h.serdes.requests().serializer().serialize("t", keyed));
+            h.sendRawRequest("other", h.serdes.requests().serializer().serialize(h.config.requestsTopic(), keyed));
+            h.sendRawRequest(null, h.serdes.requests().serializer().serialize(h.config.requestsTopic(), keyed));
             List<String> reasons = h.deadLetters().stream().map(DeadLetter::getReasonCode).toList();
-            assertEquals(List.of("INVALID_TENSOR_SHAPE", "NON_FINITE_VALUE", "KEY_MISMATCH", "MISSING_KEY"), reasons);
+            assertEquals(List.of("INVALID_TENSOR_SHAPE", "NON_FINITE_VALUE", "INVALID_RECORD", "INVALID_RECORD"), reasons);
             assertEquals(4, h.dispositions().received());
             assertEquals(4, h.dispositions().decided());
         }

@@ -81,7 +81,7 @@ class PrivacyTest {
             assertEquals(20, examples);
             assertTrue(records > 40, "changelogs were read, " + records + " records");
             // the canary detector works: it finds the canary in the raw request bytes
-            byte[] rawRequest = h.serdes.requests().serializer().serialize("t",
+            byte[] rawRequest = h.serdes.requests().serializer().serialize(h.config.requestsTopic(),
                     request("x", Records.input(1), 1, Map.of("email", CANARY)));
             assertTrue(contains(rawRequest, canary));
         }

@@ -43,23 +43,28 @@ class TopologyIntegrationTest {
 
     private static final String CANARY = "CANARY-91bd-private-phone-+41790000000";
 
-    private final io.distill.topology.TopologySerdes serdes = TopologyHarness.testSerdes();
+    private io.distill.topology.TopologySerdes serdes;
+
+    @org.junit.jupiter.api.BeforeEach
+    void serdesOnTheRealRegistry(EmbeddedStack stack) {
+        serdes = RegistrySerdes.on(io.distill.core.registry.HttpRegistryClient.create(stack.registryUrl()));
+    }
 
     private void produceWorkload(EmbeddedStack stack, TopologyConfig config, int from, int to) {
         try (KafkaProducer<String, byte[]> producer = StackTopics.producer(stack)) {
             for (int i = from; i < to; i++) {
                 String id = "req-" + i;
                 StackTopics.send(producer, config.softLabelsTopic(), id,
-                        serdes.softLabels().serializer().serialize("t", label(id, "cnn-a", 0.7, 0.2, 0.1)));
-                StackTopics.send(producer, config.requestsTopic(), id, serdes.requests().serializer().serialize("t",
+                        serdes.softLabels().serializer().serialize(config.softLabelsTopic(), label(id, "cnn-a", 0.7, 0.2, 0.1)));
+                StackTopics.send(producer, config.requestsTopic(), id, serdes.requests().serializer().serialize(config.requestsTopic(),
                         request(id, Records.input(i), 1000 + i, Map.of("locale", "fr", "phone", CANARY))));
                 if (i % 5 != 0) {
                     StackTopics.send(producer, config.softLabelsTopic(), id,
-                            serdes.softLabels().serializer().serialize("t", label(id, "cnn-b", 0.6, 0.3, 0.1)));
+                            serdes.softLabels().serializer().serialize(config.softLabelsTopic(), label(id, "cnn-b", 0.6, 0.3, 0.1)));
                 }
                 if (i % 3 == 0) {
                     StackTopics.send(producer, config.groundTruthTopic(), id,
-                            serdes.groundTruth().serializer().serialize("t", truth(id, 0, 1500 + i)));
+                            serdes.groundTruth().serializer().serialize(config.groundTruthTopic(), truth(id, 0, 1500 + i)));
                 }
             }
             producer.flush();
@@ -80,7 +85,7 @@ class TopologyIntegrationTest {
         produceWorkload(stack, config, 0, n);
         try (KafkaProducer<String, byte[]> producer = StackTopics.producer(stack)) {
             StackTopics.send(producer, config.requestsTopic(), "bad", "garbage".getBytes(StandardCharsets.UTF_8));
-            StackTopics.send(producer, config.requestsTopic(), "req-7", serdes.requests().serializer().serialize("t",
+            StackTopics.send(producer, config.requestsTopic(), "req-7", serdes.requests().serializer().serialize(config.requestsTopic(),
                     request("req-7", Records.input(7), 1007, Map.of())));
         }
         try (TopologyService service = TopologyService.start(config, serdes)) {
@@ -119,12 +124,12 @@ class TopologyIntegrationTest {
             List<ConsumerRecord<String, byte[]>> letters = StackTopics.readUntil(stack, List.of(config.deadLettersTopic()),
                     r -> !r.isEmpty(), Duration.ofSeconds(30));
             DeadLetter letter = serdes.deadLetters().deserializer().deserialize("t", letters.get(0).value());
-            assertEquals("UNDECODABLE", letter.getReasonCode());
+            assertEquals("UNKNOWN_MAGIC_BYTE", letter.getReasonCode());
 
             DispositionSummary summary = awaitDecided(service.app(), n + 2);
             assertEquals(n + 2, summary.received());
             assertEquals(1, summary.count("duplicate"));
-            assertEquals(1, summary.count("dead_lettered.UNDECODABLE"));
+            assertEquals(1, summary.count("dead_lettered.UNKNOWN_MAGIC_BYTE"));
             assertEquals(n, summary.count("example.train") + summary.count("example.holdout"));
 
             HttpResponse<String> http = HttpClient.newHttpClient().send(HttpRequest.newBuilder(

@@ -22,7 +22,7 @@ import java.util.TreeMap;
  * <pre>
  * application.id          distill-topology
  * bootstrap.servers       127.0.0.1:9092
- * registry.url            http://127.0.0.1:8085/apis/ccompat/v7
+ * registry.url            http://127.0.0.1:8085/apis/ccompat/v7   (registry.* as in core's DistillConfig)
  * topic.prefix            distill.           (topic.requests, topic.soft-labels, ... override one name)
  * teachers                (none)             expected teacher ids, comma separated
  * teacher.ID.weight       1.0                prior weight of one teacher
@@ -38,7 +38,7 @@ import java.util.TreeMap;
  * dedup.retention.ms      86400000           how long a request id is remembered
  * orphan.retention.ms     = labels.window.ms how long labels wait for a request that never comes
  * punctuate.interval.ms   1000               wall-clock scan period of the timeouts
- * deadletter.max.bytes    65536              raw bytes kept in a dead letter
+ * deadletter.max.value.bytes 65536          raw bytes kept in a dead letter
  * metrics.host/port       0.0.0.0 / 9404     Prometheus endpoint (port 0 = any free port)
  * state.dir               (Kafka default)
  * num.stream.threads      1
@@ -239,7 +239,7 @@ public final class TopologyConfig {
     }
 
     public int deadLetterMaxBytes() {
-        return (int) parseLong("deadletter.max.bytes", "65536");
+        return (int) parseLong("deadletter.max.value.bytes", "65536");
     }
 
     public String metricsHost() {

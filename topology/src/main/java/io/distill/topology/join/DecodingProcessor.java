@@ -4,7 +4,8 @@ import io.distill.schema.DeadLetter;
 import io.distill.topology.DistillTopology;
 import io.distill.topology.accounting.Disposition;
 import io.distill.topology.accounting.DispositionLedger;
-import io.distill.topology.deadletter.DeadLetterFactory;
+import io.distill.core.deadletter.DeadLetterRecords;
+import io.distill.core.deadletter.ReasonCode;
 import io.distill.topology.deadletter.ReasonCodes;
 import io.distill.topology.metrics.TopologyMetrics;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,7 @@ public final class DecodingProcessor<T> implements Processor<byte[], byte[], Str
     private final Deserializer<T> deserializer;
     private final RecordValidator<T> validator;
     private final boolean countsRequests;
-    private final DeadLetterFactory deadLetters;
+    private final DeadLetterRecords deadLetters;
     private final TopologyMetrics metrics;
     private ProcessorContext<String, Object> context;
     private DispositionLedger ledger;
@@ -46,7 +47,7 @@ public final class DecodingProcessor<T> implements Processor<byte[], byte[], Str
      * @param countsRequests true for the requests topic
      */
     public DecodingProcessor(String source, Deserializer<T> deserializer, RecordValidator<T> validator,
-            boolean countsRequests, DeadLetterFactory deadLetters, TopologyMetrics metrics) {
+            boolean countsRequests, DeadLetterRecords deadLetters, TopologyMetrics metrics) {
         this.source = source;
         this.deserializer = deserializer;
         this.validator = validator;
@@ -72,18 +73,18 @@ public final class DecodingProcessor<T> implements Processor<byte[], byte[], Str
         String topic = context.recordMetadata().map(RecordMetadata::topic).orElse(source);
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         if (key == null || key.isEmpty()) {
-            refuse(record, key, ReasonCodes.MISSING_KEY, "record has no key (request id)", null);
+            refuse(record, key, ReasonCode.INVALID_RECORD, "record has no key (request id)", null);
             return;
         }
         T value;
         try {
             if (record.value() == null) {
-                refuse(record, key, ReasonCodes.UNDECODABLE, "record has no value", null);
+                refuse(record, key, ReasonCode.EMPTY_RECORD, "record has no value", null);
                 return;
             }
             value = deserializer.deserialize(topic, record.headers(), record.value());
             if (value == null) {
-                refuse(record, key, ReasonCodes.UNDECODABLE, "value decoded to null", null);
+                refuse(record, key, ReasonCode.EMPTY_RECORD, "value decoded to null", null);
                 return;
             }
             validator.validate(key, value);
@@ -98,18 +99,17 @@ public final class DecodingProcessor<T> implements Processor<byte[], byte[], Str
                 DistillTopology.ASSEMBLER);
     }
 
-    private void refuse(Record<byte[], byte[]> record, String key, String reasonCode, String reason, Throwable error) {
+    private void refuse(Record<byte[], byte[]> record, String key, ReasonCode reasonCode, String reason, Throwable error) {
         RecordMetadata meta = context.recordMetadata().orElse(null);
         DeadLetter letter = deadLetters.build(
                 meta == null ? source : meta.topic(),
                 meta == null ? -1 : meta.partition(),
                 meta == null ? -1 : meta.offset(),
-                record.key(), record.value(), "topology/decode-" + source, reasonCode, reason, error,
-                context.currentSystemTimeMs());
+                record.key(), record.value(), "topology/decode-" + source, reasonCode, reason, error);
         log.debug("dead-lettering a {} record: {} {}", source, reasonCode, reason);
-        metrics.deadLetter(source, reasonCode);
+        metrics.deadLetter(source, reasonCode.name());
         if (ledger != null) {
-            ledger.record(Disposition.deadLettered(reasonCode));
+            ledger.record(Disposition.deadLettered(reasonCode.name()));
         }
         context.forward(new Record<String, Object>(key, letter, context.currentSystemTimeMs()),
                 DistillTopology.DEAD_LETTERS_SINK);

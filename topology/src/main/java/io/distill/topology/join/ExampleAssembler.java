@@ -1,5 +1,7 @@
 package io.distill.topology.join;
 
+import io.distill.core.deadletter.DeadLetterRecords;
+import io.distill.core.deadletter.ReasonCode;
 import io.distill.core.tensor.TensorCodec;
 import io.distill.schema.DeadLetter;
 import io.distill.schema.ExampleKind;
@@ -15,8 +17,6 @@ import io.distill.topology.accounting.DispositionLedger;
 import io.distill.topology.accounting.FilterReason;
 import io.distill.topology.accounting.Outcome;
 import io.distill.topology.config.TopologyConfig;
-import io.distill.topology.deadletter.DeadLetterFactory;
-import io.distill.topology.deadletter.ReasonCodes;
 import io.distill.topology.metrics.TopologyMetrics;
 import io.distill.topology.policy.EnsembledTarget;
 import io.distill.topology.policy.ExampleSampler;
@@ -63,7 +63,7 @@ public final class ExampleAssembler implements Processor<String, Object, String,
 
     private final TopologyConfig config;
     private final TopologyMetrics metrics;
-    private final DeadLetterFactory deadLetters;
+    private final DeadLetterRecords deadLetters;
     private final Serializer<SoftLabel> softLabelSerializer;
     private final Serializer<GroundTruth> groundTruthSerializer;
     private final MetadataAllowList allowList;
@@ -81,7 +81,7 @@ public final class ExampleAssembler implements Processor<String, Object, String,
             Serializer<GroundTruth> groundTruthSerializer) {
         this.config = config;
         this.metrics = metrics;
-        this.deadLetters = new DeadLetterFactory(config.deadLetterMaxBytes());
+        this.deadLetters = new DeadLetterRecords(config.deadLetterMaxBytes());
         this.softLabelSerializer = softLabelSerializer;
         this.groundTruthSerializer = groundTruthSerializer;
         this.allowList = new MetadataAllowList(config.metadataAllowList());
@@ -320,10 +320,10 @@ public final class ExampleAssembler implements Processor<String, Object, String,
         SoftLabel offending = e.offending();
         byte[] raw = softLabelSerializer.serialize(config.softLabelsTopic(), offending);
         DeadLetter letter = deadLetters.build(config.softLabelsTopic(), -1, -1, id.getBytes(StandardCharsets.UTF_8), raw,
-                "topology/ensemble", ReasonCodes.LABEL_SPACE_MISMATCH, e.getMessage(), e, now);
+                "topology/ensemble", ReasonCode.LABEL_SPACE_MISMATCH, e.getMessage(), e);
         context.forward(new Record<String, Object>(id, letter, now), DistillTopology.DEAD_LETTERS_SINK);
-        metrics.deadLetter("soft-labels", ReasonCodes.LABEL_SPACE_MISMATCH);
-        ledger.record(Disposition.deadLettered(ReasonCodes.LABEL_SPACE_MISMATCH));
+        metrics.deadLetter("soft-labels", ReasonCode.LABEL_SPACE_MISMATCH.name());
+        ledger.record(Disposition.deadLettered(ReasonCode.LABEL_SPACE_MISMATCH.name()));
         decided.put(id, new DecidedRequest(Outcome.DEAD_LETTERED, null, null, null, request.getEventTime().toEpochMilli(), null, now, false));
     }
 
@@ -332,9 +332,9 @@ public final class ExampleAssembler implements Processor<String, Object, String,
         String reason = "ground truth over " + truth.getLabelSpaceId() + "/v" + truth.getLabelSpaceVersion()
                 + " for an example over " + TeacherEnsembler.describe(space);
         DeadLetter letter = deadLetters.build(config.groundTruthTopic(), -1, -1, id.getBytes(StandardCharsets.UTF_8), raw,
-                "topology/ground-truth", ReasonCodes.LABEL_SPACE_MISMATCH, reason, null, now);
+                "topology/ground-truth", ReasonCode.LABEL_SPACE_MISMATCH, reason, null);
         context.forward(new Record<String, Object>(id, letter, now), DistillTopology.DEAD_LETTERS_SINK);
-        metrics.deadLetter("ground-truth", ReasonCodes.LABEL_SPACE_MISMATCH);
+        metrics.deadLetter("ground-truth", ReasonCode.LABEL_SPACE_MISMATCH.name());
     }
 
     private static boolean sameSpace(GroundTruth truth, LabelSpace space) {

@@ -6,7 +6,7 @@ import io.distill.schema.GroundTruth;
 import io.distill.schema.InferenceRequest;
 import io.distill.schema.SoftLabel;
 import io.distill.topology.deadletter.InvalidRecordException;
-import io.distill.topology.deadletter.ReasonCodes;
+import io.distill.core.deadletter.ReasonCode;
 
 /** The checks each input must pass before it may be joined; failures are dead-lettered. */
 public final class InputValidators {
@@ -37,14 +37,14 @@ public final class InputValidators {
         return (key, truth) -> {
             sameKey(key, truth.getRequestId());
             if (truth.getLabel() < 0) {
-                throw new InvalidRecordException(ReasonCodes.INVALID_RECORD, "label " + truth.getLabel() + " is negative");
+                throw new InvalidRecordException(ReasonCode.LABEL_OUT_OF_RANGE, "label " + truth.getLabel() + " is negative");
             }
         };
     }
 
     private static void sameKey(String key, String requestId) {
         if (!key.equals(requestId)) {
-            throw new InvalidRecordException(ReasonCodes.KEY_MISMATCH,
+            throw new InvalidRecordException(ReasonCode.INVALID_RECORD,
                     "record key '" + key + "' differs from requestId '" + requestId + "'");
         }
     }

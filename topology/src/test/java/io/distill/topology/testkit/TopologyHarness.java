@@ -5,7 +5,9 @@ import io.distill.schema.GroundTruth;
 import io.distill.schema.InferenceRequest;
 import io.distill.schema.SoftLabel;
 import io.distill.schema.TrainingExample;
+import io.distill.core.registry.InMemoryRegistryClient;
 import io.distill.topology.DistillTopology;
+import io.distill.topology.RegistrySerdes;
 import io.distill.topology.TopologySerdes;
 import io.distill.topology.accounting.DispositionSummary;
 import io.distill.topology.config.TopologyConfig;
@@ -65,24 +67,19 @@ public final class TopologyHarness implements AutoCloseable {
     }
 
     public static TopologySerdes testSerdes() {
-        return new TopologySerdes(
-                new SingleObjectAvroSerde<>(InferenceRequest.class),
-                new SingleObjectAvroSerde<>(SoftLabel.class),
-                new SingleObjectAvroSerde<>(GroundTruth.class),
-                new SingleObjectAvroSerde<>(TrainingExample.class),
-                new SingleObjectAvroSerde<>(DeadLetter.class));
+        return RegistrySerdes.on(new InMemoryRegistryClient());
     }
 
     public void send(InferenceRequest request) {
-        requests.pipeInput(key(request.getRequestId()), serdes.requests().serializer().serialize("t", request));
+        requests.pipeInput(key(request.getRequestId()), serdes.requests().serializer().serialize(config.requestsTopic(), request));
     }
 
     public void send(SoftLabel label) {
-        softLabels.pipeInput(key(label.getRequestId()), serdes.softLabels().serializer().serialize("t", label));
+        softLabels.pipeInput(key(label.getRequestId()), serdes.softLabels().serializer().serialize(config.softLabelsTopic(), label));
     }
 
     public void send(GroundTruth truth) {
-        groundTruth.pipeInput(key(truth.getRequestId()), serdes.groundTruth().serializer().serialize("t", truth));
+        groundTruth.pipeInput(key(truth.getRequestId()), serdes.groundTruth().serializer().serialize(config.groundTruthTopic(), truth));
     }
 
     public void sendRawRequest(String key, byte[] value) {
