@@ -9,6 +9,7 @@ import io.distill.topology.metrics.TopologyMetrics;
 import io.distill.topology.state.DecidedRequestSerde;
 import io.distill.topology.state.PendingJoinSerde;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -27,6 +28,10 @@ import org.apache.kafka.streams.state.Stores;
  *          (every decoder and the assembler) ──────────────┴──▶ dead-letters-sink
  * stores: pending-joins, decided-requests, dispositions, sampling-counts (all changelogged)
  * </pre>
+ *
+ * <p>The stores are cached: a request's pending entry is typically written, updated by each
+ * teacher and deleted within one commit interval, so the cache turns those into a single
+ * tombstone in the changelog instead of several copies of the input tensor.
  *
  * <p>The three inputs are co-partitioned by request id, so they meet in one sub-topology with no
  * repartition topic. Records are read as bytes and decoded inside the topology so that a bad one can
@@ -96,14 +101,14 @@ public final class DistillTopology {
                 DECODE_REQUESTS, DECODE_SOFT_LABELS, DECODE_GROUND_TRUTH);
 
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(), new PendingJoinSerde()), ASSEMBLER);
+                Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(), new PendingJoinSerde()).withCachingEnabled(), ASSEMBLER);
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(DECIDED_STORE), Serdes.String(), new DecidedRequestSerde()), ASSEMBLER);
+                Stores.persistentKeyValueStore(DECIDED_STORE), Serdes.String(), new DecidedRequestSerde()).withCachingEnabled(), ASSEMBLER);
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(DISPOSITIONS_STORE), Serdes.String(), Serdes.Long()),
+                Stores.persistentKeyValueStore(DISPOSITIONS_STORE), Serdes.String(), Serdes.Long()).withCachingEnabled(),
                 ASSEMBLER, DECODE_REQUESTS);
         topology.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(SAMPLING_STORE), Serdes.String(), Serdes.Long()), ASSEMBLER);
+                Stores.persistentKeyValueStore(SAMPLING_STORE), Serdes.String(), Serdes.Long()).withCachingEnabled(), ASSEMBLER);
 
         StringSerializer keys = new StringSerializer();
         topology.addSink(EXAMPLES_SINK, config.examplesTopic(), keys, serdes.examples().serializer(), ASSEMBLER);
@@ -126,6 +131,11 @@ public final class DistillTopology {
         props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(config.numStreamThreads()));
         props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        // One in-flight request per partition: with transactions v2 (Kafka 4.x) a batch retried after
+        // CONCURRENT_TRANSACTIONS while later batches were in flight was seen to loop on
+        // OUT_OF_ORDER_SEQUENCE_NUMBER under load (see docs/BENCHMARKS.md); overridable with
+        // kafka.producer.max.in.flight.requests.per.connection.
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), "1");
         String stateDir = config.get("state.dir", null);
         if (stateDir != null) {
             props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);

@@ -17,7 +17,7 @@ class TopologyConfigTest {
     @Test
     void readsTeachersWeightsAndPolicies() {
         TopologyConfig c = TopologyConfig.from(Map.of("teachers", "cnn-a, cnn-b", "teacher.cnn-a.weight", "2.5",
-                "ensemble.mode", "CONFIDENCE", "allowlist.metadata", "locale,device", "topic.prefix", "x."));
+                "ensemble.mode", "CONFIDENCE", "allowlist.metadata", "locale,device", "topics.prefix", "x."));
         assertEquals(List.of("cnn-a", "cnn-b"), c.teachers());
         assertEquals(2.5, c.teacherWeight("cnn-a"));
         assertEquals(1.0, c.teacherWeight("cnn-b"));

@@ -1,6 +1,8 @@
 package io.distill.topology.config;
 
+import io.distill.core.config.DistillConfig;
 import io.distill.core.softtarget.EnsembleWeighting;
+import io.distill.core.topics.TopicCatalogue;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -23,7 +25,7 @@ import java.util.TreeMap;
  * application.id          distill-topology
  * bootstrap.servers       127.0.0.1:9092
  * registry.url            http://127.0.0.1:8085/apis/ccompat/v7   (registry.* as in core's DistillConfig)
- * topic.prefix            distill.           (topic.requests, topic.soft-labels, ... override one name)
+ * topics.*                                   core's topic catalogue: topics.prefix (distill.), topics.partitions, ...
  * teachers                (none)             expected teacher ids, comma separated
  * teacher.ID.weight       1.0                prior weight of one teacher
  * ensemble.mode           fixed              fixed | confidence
@@ -53,6 +55,7 @@ public final class TopologyConfig {
     private final List<String> teachers;
     private final Map<String, Double> teacherWeights;
     private final Set<String> metadataAllowList;
+    private final TopicCatalogue catalogue;
 
     private TopologyConfig(Map<String, String> raw) {
         this.values = Collections.unmodifiableMap(new TreeMap<>(raw));
@@ -67,6 +70,7 @@ public final class TopologyConfig {
         }
         this.teacherWeights = Collections.unmodifiableMap(weights);
         this.metadataAllowList = Collections.unmodifiableSet(new LinkedHashSet<>(csv(raw.get("allowlist.metadata"))));
+        this.catalogue = TopicCatalogue.fromConfig(DistillConfig.of(raw));
         validate();
     }
 
@@ -139,37 +143,33 @@ public final class TopologyConfig {
         return get("registry.url", "http://127.0.0.1:8085/apis/ccompat/v7");
     }
 
-    public String topicPrefix() {
-        return get("topic.prefix", "distill.");
-    }
-
-    /** @param logical e.g. {@code requests}, {@code soft-labels}; {@code topic.<logical>} overrides the prefixed name */
-    public String topic(String logical) {
-        return get("topic." + logical, topicPrefix() + logical);
+    /** @return core's topic catalogue of the {@code topics.*} settings (prefix, partitions, retention) */
+    public TopicCatalogue topics() {
+        return catalogue;
     }
 
     public String requestsTopic() {
-        return topic("requests");
+        return catalogue.requests();
     }
 
     public String softLabelsTopic() {
-        return topic("soft-labels");
+        return catalogue.softLabels();
     }
 
     public String groundTruthTopic() {
-        return topic("ground-truth");
+        return catalogue.groundTruth();
     }
 
     public String examplesTopic() {
-        return topic("examples");
+        return catalogue.examples();
     }
 
     public String holdoutTopic() {
-        return topic("holdout");
+        return catalogue.holdout();
     }
 
     public String deadLettersTopic() {
-        return topic("dead-letters");
+        return catalogue.deadLetters();
     }
 
     /** @return the expected teacher ids, in configuration order; empty = emit on timeout only */
@@ -282,7 +282,7 @@ public final class TopologyConfig {
         effective.putIfAbsent("ensemble.timeout.ms", Long.toString(ensembleTimeoutMs()));
         effective.putIfAbsent("labels.window.ms", Long.toString(labelsWindowMs()));
         effective.putIfAbsent("holdout.fraction", Double.toString(holdoutFraction()));
-        effective.putIfAbsent("topic.prefix", topicPrefix());
+        effective.putIfAbsent("topics.prefix", catalogue.prefix());
         effective.forEach((k, v) -> sb.append(k).append('=').append(isSecret(k) ? "****" : v).append('\n'));
         return sb.toString();
     }

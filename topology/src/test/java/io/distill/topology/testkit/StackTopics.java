@@ -27,7 +27,7 @@ public final class StackTopics {
     public static TopologyConfig create(EmbeddedStack stack, int partitions, Map<String, String> settings) {
         String prefix = EmbeddedStack.uniqueName("t") + ".";
         Map<String, String> all = new HashMap<>();
-        all.put("topic.prefix", prefix);
+        all.put("topics.prefix", prefix);
         all.put("application.id", prefix + "app");
         all.put("bootstrap.servers", stack.bootstrapServers());
         all.put("registry.url", stack.registryUrl());
