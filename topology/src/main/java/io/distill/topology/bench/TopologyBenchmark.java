@@ -67,6 +67,9 @@ public final class TopologyBenchmark implements Callable<Integer> {
     @Option(names = "--registry-url", description = "Schema registry of --bootstrap-servers.")
     String registryUrl;
 
+    @Option(names = {"-D", "--set"}, description = "A topology setting as KEY=VALUE (e.g. kafka.commit.interval.ms=1000); repeatable.")
+    Map<String, String> overrides;
+
     /** Runs the benchmark on its own. */
     public static void main(String[] args) {
         System.exit(new picocli.CommandLine(new TopologyBenchmark()).execute(args));
@@ -100,7 +103,9 @@ public final class TopologyBenchmark implements Callable<Integer> {
         settings.put("teachers", "cnn-a,cnn-b");
         settings.put("holdout.fraction", "0.1");
         settings.put("state.dir", Files.createTempDirectory("distill-bench-topology").toString());
-        settings.put("kafka.commit.interval.ms", "100");
+        if (overrides != null) {
+            settings.putAll(overrides);
+        }
         TopologyConfig config = TopologyConfig.from(settings);
         String baselineOut = prefix + "baseline-out";
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers))) {
