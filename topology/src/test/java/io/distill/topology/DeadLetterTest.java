@@ -87,4 +87,15 @@ class DeadLetterTest {
             assertEquals(1, h.examples().size());
         }
     }
+
+    @Test
+    void anUnreachableRegistryIsRetriedNeverDeadLettered() {
+        try (TopologyHarness h = new TopologyHarness(Map.of())) {
+            byte[] value = h.serdes.requests().serializer().serialize(h.config.requestsTopic(), request("r1", 1f, 1000));
+            h.registry.setUnavailable(true);
+            org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> h.sendRawRequest("r1", value),
+                    "the failure escapes to Kafka Streams, which retries the task");
+            assertTrue(h.deadLetters().isEmpty());
+        }
+    }
 }

@@ -44,6 +44,8 @@ public final class TopologyHarness implements AutoCloseable {
     private final TestOutputTopic<String, TrainingExample> holdout;
     private final TestOutputTopic<String, DeadLetter> deadLetters;
 
+    public final InMemoryRegistryClient registry = new InMemoryRegistryClient();
+
     public TopologyHarness(Map<String, String> settings) {
         Map<String, String> all = new HashMap<>();
         all.put("teachers", "cnn-a,cnn-b");
@@ -51,7 +53,7 @@ public final class TopologyHarness implements AutoCloseable {
         all.put("holdout.fraction", "0");
         all.putAll(settings);
         this.config = TopologyConfig.from(all);
-        this.serdes = testSerdes();
+        this.serdes = RegistrySerdes.on(registry);
         Topology topology = DistillTopology.build(config, serdes, metrics);
         Properties props = DistillTopology.streamsProperties(config);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
