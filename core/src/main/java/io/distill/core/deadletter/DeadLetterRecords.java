@@ -124,7 +124,9 @@ public final class DeadLetterRecords {
   }
 
   static String describe(Throwable error) {
-    StringBuilder sb = new StringBuilder(String.valueOf(error.getMessage()));
+    // A decode error's reason code and location are fields of the dead letter already.
+    String head = error instanceof RecordDecodeException rde ? rde.detail() : error.getMessage();
+    StringBuilder sb = new StringBuilder(String.valueOf(head));
     Map<Throwable, Boolean> seen = new IdentityHashMap<>();
     seen.put(error, Boolean.TRUE);
     for (Throwable c = error.getCause(); c != null && seen.put(c, Boolean.TRUE) == null && sb.length() < MAX_REASON_CHARS; c = c.getCause()) {

@@ -87,7 +87,8 @@ public final class HttpRegistryClient implements RegistryClient {
     HttpClient.Builder b = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(config.connectTimeout())
-        .followRedirects(HttpClient.Redirect.NORMAL);
+        // Registries do not redirect API calls; following one could carry the credentials elsewhere.
+        .followRedirects(HttpClient.Redirect.NEVER);
     if (config.usesTls() || config.truststoreLocation() != null || config.keystoreLocation() != null || config.trustAll()) {
       b.sslContext(sslContext(config));
     }

@@ -252,10 +252,10 @@ public final class TopicCatalogue {
 
   /**
    * Creates the catalogue's missing topics; idempotent (a topic created concurrently is fine).
-   * Existing topics are checked: a co-partitioned data topic with another partition count fails
-   * with {@link TopicMismatchException} naming every offender (nothing is altered); other differences
-   * (partition counts of other topics, a compacted topic that is not compacted) are logged as
-   * warnings.
+   * Existing topics are checked first: a co-partitioned data topic with another partition count
+   * fails with {@link TopicMismatchException} naming every offender, before anything is created or
+   * altered. Other differences (partition counts of other topics, a compacted topic that is not
+   * compacted) are logged as warnings.
    */
   public EnsureResult ensure(Admin admin, Duration timeout) {
     Set<String> names = await(admin.listTopics(new ListTopicsOptions().listInternal(false)).names(), timeout, "list topics");
@@ -268,7 +268,11 @@ public final class TopicCatalogue {
         missing.add(d.newTopic());
       }
     }
+    if (!existing.isEmpty()) {
+      check(admin, existing, timeout);
+    }
     List<String> created = new ArrayList<>();
+    List<String> raced = new ArrayList<>();
     if (!missing.isEmpty()) {
       Map<String, KafkaFuture<Void>> results = admin.createTopics(missing).values();
       for (NewTopic t : missing) {
@@ -278,7 +282,7 @@ public final class TopicCatalogue {
           log.info("created topic {} ({} partition(s), replication {}, {})", t.name(), t.numPartitions(), t.replicationFactor(), t.configs());
         } catch (ExecutionException e) {
           if (e.getCause() instanceof TopicExistsException) {
-            existing.add(t.name());
+            raced.add(t.name());
           } else {
             throw new KafkaException("cannot create topic " + t.name() + ": " + e.getCause().getMessage(), e.getCause());
           }
@@ -289,8 +293,10 @@ public final class TopicCatalogue {
         }
       }
     }
-    if (!existing.isEmpty()) {
-      check(admin, existing, timeout);
+    if (!raced.isEmpty()) {
+      // Created by someone else meanwhile: hold them to the same checks.
+      check(admin, raced, timeout);
+      existing.addAll(raced);
     }
     return new EnsureResult(List.copyOf(created), List.copyOf(existing));
   }

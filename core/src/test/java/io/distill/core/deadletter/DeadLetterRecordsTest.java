@@ -82,7 +82,7 @@ class DeadLetterRecordsTest {
     assertEquals(ByteBuffer.wrap(key), dl.getKey());
     assertEquals("topology/deserialize", dl.getStage());
     assertEquals("UNKNOWN_MAGIC_BYTE", dl.getReasonCode());
-    assertTrue(dl.getReason().contains("unknown magic byte 0x7b"), dl.getReason());
+    assertTrue(dl.getReason().startsWith("unknown magic byte 0x7b"), dl.getReason());
     assertEquals(UnknownMagicByteException.class.getName(), dl.getErrorClass());
     assertEquals(Samples.T0, dl.getAt());
   }

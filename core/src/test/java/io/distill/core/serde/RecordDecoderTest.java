@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings("unchecked") // assertInstanceOf returns the raw result types
 class RecordDecoderTest {
   private final InMemoryRegistryClient registry = new InMemoryRegistryClient();
   private final RecordDecoder<InferenceRequest> decoder = RecordDecoder.of(InferenceRequest.class, registry);

@@ -1,5 +1,8 @@
 package io.distill.cli;
 
+import io.distill.cli.load.LoadCommand;
+import io.distill.cli.stack.StackCommand;
+import io.distill.cli.stack.TopicsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,6 +15,9 @@ import picocli.CommandLine.Command;
         versionProvider = DistillVersion.class,
         description = "Continuous online knowledge distillation over Kafka.",
         subcommands = {
+                StackCommand.class,
+                TopicsCommand.class,
+                LoadCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class DistillCommand implements Runnable {

@@ -104,7 +104,7 @@ public final class KafkaProcess {
         } catch (IOException e) {
             // a broken pipe means the same as end of input
         }
-        System.out.println("Parent process is gone, stopping the broker");
+        System.out.println("Standard input closed (stopped by the parent, or the parent is gone): stopping the broker");
         System.exit(0);
     }
 }

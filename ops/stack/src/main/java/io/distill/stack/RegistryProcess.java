@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,11 @@ public final class RegistryProcess implements AutoCloseable {
     private final boolean deleteDirOnClose;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private int port;
-    private Process process;
+    /** The jar actually run: a cached copy of {@link #jar} when class data sharing is on. */
+    private Path runJar;
+    private volatile Process process;
+    /** Where the running registry JVM writes a class data sharing archive at exit, if it does. */
+    private volatile Path archiveDump;
     private Thread shutdownHook;
     private boolean closed;
 
@@ -190,8 +195,12 @@ public final class RegistryProcess implements AutoCloseable {
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-Djava.awt.headless=true");
         cmd.add("-Dquarkus.http.host=" + StackSupport.HOST);
+        if (runJar == null) {
+            runJar = options.registryClassDataSharing() ? RegistryInstall.cachedCopy(jar).orElse(jar) : jar;
+        }
+        cmd.addAll(classDataSharingArgs());
         cmd.add("-jar");
-        cmd.add(jar.toString());
+        cmd.add(runJar.toString());
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
@@ -215,13 +224,84 @@ public final class RegistryProcess implements AutoCloseable {
         return this;
     }
 
+    /** The class data sharing archive of the jar that runs, for this JVM version, next to that jar. */
+    Path classDataSharingArchive() {
+        Path base = runJar != null ? runJar : jar;
+        String name = base.getFileName().toString().replaceFirst("\\.jar$", "");
+        String vm = System.getProperty("java.vm.version", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
+        return base.resolveSibling(name + "-jdk" + vm + ".jsa");
+    }
+
+    private List<String> classDataSharingArgs() {
+        archiveDump = null;
+        if (!options.registryClassDataSharing()) {
+            return List.of();
+        }
+        Path archive = classDataSharingArchive();
+        try {
+            if (Files.isRegularFile(archive)
+                    && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(runJar)) > 0) {
+                return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+            }
+        } catch (IOException e) {
+            return List.of();
+        }
+        if (!Files.isWritable(archive.getParent())) {
+            return List.of();
+        }
+        // No archive yet: this JVM records one when it exits; stopProcess() moves it in place after a clean stop.
+        deleteStaleDumps(archive);
+        archiveDump = archive.resolveSibling(archive.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-"
+                + System.nanoTime());
+        return List.of("-XX:ArchiveClassesAtExit=" + archiveDump, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    }
+
+    /** Deletes archives half written by registries whose parent JVM died more than an hour ago. */
+    private static void deleteStaleDumps(Path archive) {
+        String prefix = archive.getFileName() + ".tmp-";
+        long cutoff = System.currentTimeMillis() - Duration.ofHours(1).toMillis();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(archive.getParent(), prefix + "*")) {
+            for (Path dump : s) {
+                if (Files.getLastModifiedTime(dump).toMillis() < cutoff) {
+                    Files.deleteIfExists(dump);
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("Could not clean up {}: {}", archive.getParent(), e.toString());
+        }
+    }
+
+    /** Keeps a class data sharing archive that the stopped registry JVM wrote, if it wrote a whole one. */
+    private static void keepArchive(Process stopped, Path dump, Path archive) {
+        if (dump == null) {
+            return;
+        }
+        try {
+            int rc = stopped.exitValue();
+            // 143: ended by SIGTERM through the normal JVM exit path, which writes the archive.
+            if ((rc == 0 || rc == 143) && Files.isRegularFile(dump) && Files.size(dump) > 0) {
+                Files.move(dump, archive, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                LOG.info("Schema registry class data sharing archive written: {}", archive);
+            } else {
+                Files.deleteIfExists(dump);
+            }
+        } catch (IOException | IllegalThreadStateException e) {
+            LOG.debug("Class data sharing archive {} not kept: {}", dump, e.toString());
+            try {
+                Files.deleteIfExists(dump);
+            } catch (IOException ignored) {
+                // left for the next mvn clean
+            }
+        }
+    }
+
     private void awaitReady(Path log) {
         URI probe = URI.create(url() + "/subjects");
         long deadline = System.nanoTime() + options.startTimeout().toNanos();
         while (true) {
             if (!process.isAlive()) {
                 int rc = process.exitValue();
-                process = null;
+                stopProcess();
                 throw new StackException("Schema registry process exited with code " + rc + " while starting; last lines of "
                         + log + ":" + System.lineSeparator() + StackSupport.tail(log, 30));
             }
@@ -256,7 +336,8 @@ public final class RegistryProcess implements AutoCloseable {
             shutdownHook = new Thread(() -> {
                 Process p = process;
                 if (p != null) {
-                    StackSupport.terminate(p, Duration.ofSeconds(5));
+                    StackSupport.terminate(p, Duration.ofSeconds(archiveDump != null ? 15 : 5));
+                    keepArchive(p, archiveDump, classDataSharingArchive());
                 }
             }, "registry-process-shutdown");
             Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -279,7 +360,10 @@ public final class RegistryProcess implements AutoCloseable {
         if (p == null) {
             return;
         }
-        StackSupport.terminate(p, STOP_GRACE);
+        // Writing the archive at exit takes a few seconds, half a minute on a busy machine.
+        StackSupport.terminate(p, archiveDump != null ? STOP_GRACE.multipliedBy(4) : STOP_GRACE);
+        keepArchive(p, archiveDump, classDataSharingArchive());
+        archiveDump = null;
         process = null;
         try {
             Files.deleteIfExists(dir.resolve("registry.pid"));

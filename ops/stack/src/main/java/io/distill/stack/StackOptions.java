@@ -37,6 +37,7 @@ public final class StackOptions {
     private final int registryPort;
     private final Path registryJar;
     private final String registryHeap;
+    private final boolean registryClassDataSharing;
     private final Map<String, String> registryEnv;
     private final Duration startTimeout;
 
@@ -55,6 +56,7 @@ public final class StackOptions {
         this.registryPort = b.registryPort;
         this.registryJar = b.registryJar;
         this.registryHeap = b.registryHeap;
+        this.registryClassDataSharing = b.registryClassDataSharing;
         this.registryEnv = Collections.unmodifiableMap(new LinkedHashMap<>(b.registryEnv));
         this.startTimeout = b.startTimeout;
     }
@@ -84,6 +86,7 @@ public final class StackOptions {
         b.registryPort = registryPort;
         b.registryJar = registryJar;
         b.registryHeap = registryHeap;
+        b.registryClassDataSharing = registryClassDataSharing;
         b.registryEnv.putAll(registryEnv);
         b.startTimeout = startTimeout;
         return b;
@@ -128,7 +131,10 @@ public final class StackOptions {
         return kafkaHeap;
     }
 
-    /** Further JVM arguments of a broker that runs as a separate process. */
+    /**
+     * Further JVM arguments of a broker that runs as a separate process, after the stack's own
+     * ({@code -XX:+UseSerialGC -XX:TieredStopAtLevel=1}); a later flag overrides an earlier one.
+     */
     public List<String> kafkaJvmArgs() {
         return kafkaJvmArgs;
     }
@@ -155,6 +161,15 @@ public final class StackOptions {
     /** Maximum heap of the registry process, in {@code -Xmx} syntax. */
     public String registryHeap() {
         return registryHeap;
+    }
+
+    /**
+     * Whether the registry JVM uses a class data sharing archive. The registry then runs from a copy of the runner
+     * jar kept in a cache (see {@code RegistryInstall}), and the first registry that stops cleanly writes the
+     * archive next to it. Starts are about twice as fast, several times on a busy machine.
+     */
+    public boolean registryClassDataSharing() {
+        return registryClassDataSharing;
     }
 
     /** Further environment variables of the registry process (Apicurio settings such as {@code REGISTRY_...}). */
@@ -191,6 +206,7 @@ public final class StackOptions {
         private int registryPort;
         private Path registryJar;
         private String registryHeap = "256m";
+        private boolean registryClassDataSharing = true;
         private final Map<String, String> registryEnv = new LinkedHashMap<>();
         private Duration startTimeout = Duration.ofSeconds(120);
 
@@ -274,6 +290,11 @@ public final class StackOptions {
 
         public Builder registryHeap(String xmx) {
             this.registryHeap = Objects.requireNonNull(xmx, "xmx");
+            return this;
+        }
+
+        public Builder registryClassDataSharing(boolean enabled) {
+            this.registryClassDataSharing = enabled;
             return this;
         }
 
