@@ -50,4 +50,21 @@ class LabelSpaceRefusalTest {
             assertTrue(h.deadLetters().isEmpty());
         }
     }
+
+    @Test
+    void sameLabelSpaceOfDifferentSizesIsRefusedToo() {
+        try (TopologyHarness h = new TopologyHarness(Map.of())) {
+            var unnamed = io.distill.schema.LabelSpace.newBuilder().setId("fashion-mnist").setVersion(1)
+                    .setClassNames(List.of()).build();
+            h.send(request("r1", 1f, 1000));
+            h.send(label("r1", "cnn-a", unnamed, 0.7, 0.2, 0.1));
+            h.send(label("r1", "cnn-b", unnamed, 0.7, 0.2, 0.05, 0.05));
+            assertTrue(h.examples().isEmpty());
+            assertEquals("LABEL_SPACE_MISMATCH", h.deadLetters().get(0).getReasonCode());
+            h.send(request("r2", 2f, 1000));
+            h.send(label("r2", "cnn-a", 0.7, 0.2, 0.1));
+            h.send(label("r2", "cnn-b", 0.7, 0.2, 0.1));
+            assertEquals(1, h.examples().size(), "the application goes on");
+        }
+    }
 }

@@ -35,7 +35,13 @@ public final class TeacherEnsembler {
         List<SoftLabel> ordered = new ArrayList<>(labels);
         ordered.sort(Comparator.comparing(SoftLabel::getTeacherId));
         LabelSpace space = ordered.get(0).getLabelSpace();
+        int classes = ordered.get(0).getTarget().getNumClasses();
         for (SoftLabel label : ordered) {
+            if (label.getTarget().getNumClasses() != classes) {
+                throw new LabelSpaceMismatchException("teachers disagree on the size of " + describe(space) + ": "
+                        + ordered.get(0).getTeacherId() + " " + classes + " classes, " + label.getTeacherId() + " "
+                        + label.getTarget().getNumClasses(), label);
+            }
             if (!sameSpace(space, label.getLabelSpace())) {
                 throw new LabelSpaceMismatchException("teachers disagree on the label space: "
                         + ordered.get(0).getTeacherId() + " " + describe(space) + ", "
