@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Builds networks from an {@link ArchitectureSpec}. The trainer, DJL-native teachers and serving
  * all build through this class, so one spec, input shape and class count always give the same
- * structure with the same parameter names — what {@code CheckpointIo} relies on to load parameters
+ * structure with the same parameter names — what {@code io.distill.core.checkpoint.BlockParameters} relies on to load parameters
  * by name.
  *
  * <p>Families {@code mlp} ({@link MlpFamily}) and {@code cnn} ({@link CnnFamily}) are built in;
