@@ -1,10 +1,8 @@
 package io.distill.core.checkpoint.store;
 
+import io.distill.core.checkpoint.ChunkedBlob;
 import io.distill.schema.ChunkRef;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 
 /** SHA-256 of chunks and the checks every store applies to what it reads back. */
@@ -14,11 +12,7 @@ final class ChunkDigests {
     }
 
     static String sha256Hex(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is not available", e);
-        }
+        return ChunkedBlob.sha256Hex(bytes);
     }
 
     static ChunkRef reference(int index, byte[] chunk, String location) {
