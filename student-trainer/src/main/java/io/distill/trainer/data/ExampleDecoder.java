@@ -1,9 +1,11 @@
 package io.distill.trainer.data;
 
+import io.distill.core.deadletter.ReasonCode;
 import io.distill.schema.TrainingExample;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Decodes the bytes of an examples or hold-out record. Implementations say which failures are permanent
+ * Decodes an examples or hold-out record. Implementations say which failures are permanent
  * ({@link UndecodableRecordException}: the record is dead-lettered and skipped) and which are transient
  * ({@link TransientDecodeException}, e.g. the schema registry is unreachable: the record is retried, never
  * dead-lettered).
@@ -11,18 +13,19 @@ import io.distill.schema.TrainingExample;
 @FunctionalInterface
 public interface ExampleDecoder {
 
-    TrainingExample decode(String topic, byte[] value) throws UndecodableRecordException, TransientDecodeException;
+    TrainingExample decode(ConsumerRecord<byte[], byte[]> record)
+            throws UndecodableRecordException, TransientDecodeException;
 
     /** A record that will never decode; carries the dead letter's reason code. */
     class UndecodableRecordException extends Exception {
-        private final String reasonCode;
+        private final ReasonCode reasonCode;
 
-        public UndecodableRecordException(String reasonCode, String message, Throwable cause) {
+        public UndecodableRecordException(ReasonCode reasonCode, String message, Throwable cause) {
             super(message, cause);
             this.reasonCode = reasonCode;
         }
 
-        public String reasonCode() {
+        public ReasonCode reasonCode() {
             return reasonCode;
         }
     }

@@ -69,7 +69,7 @@ public final class RecordHandler {
     private TrainingExample decodeRetrying(ConsumerRecord<byte[], byte[]> record) throws InterruptedException {
         while (true) {
             try {
-                return decoder.decode(record.topic(), record.value());
+                return decoder.decode(record);
             } catch (ExampleDecoder.UndecodableRecordException e) {
                 counts.deadLettered++;
                 deadLetters.deadLetter(record, stage, e.reasonCode(), e.getMessage());

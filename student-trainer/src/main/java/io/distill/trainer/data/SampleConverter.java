@@ -1,5 +1,6 @@
 package io.distill.trainer.data;
 
+import io.distill.core.deadletter.ReasonCode;
 import io.distill.core.softtarget.SoftTargetValidationException;
 import io.distill.core.softtarget.SoftTargets;
 import io.distill.core.tensor.TensorCodec;
@@ -17,9 +18,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * every example must match it. Throws {@link InvalidExampleException} with a reason code for anything it cannot use.
  */
 public final class SampleConverter {
-
-    public static final String WRONG_LABEL_SPACE = "LABEL_SPACE_MISMATCH";
-    public static final String INVALID_EXAMPLE = "INVALID_EXAMPLE";
 
     private final String labelSpaceId;
     private final int labelSpaceVersion;
@@ -46,21 +44,21 @@ public final class SampleConverter {
     public Sample convert(TrainingExample example) throws InvalidExampleException {
         LabelSpace space = example.getLabelSpace();
         if (!labelSpaceId.contentEquals(space.getId()) || space.getVersion() != labelSpaceVersion) {
-            throw new InvalidExampleException(WRONG_LABEL_SPACE, "label space " + space.getId() + " v"
+            throw new InvalidExampleException(ReasonCode.LABEL_SPACE_MISMATCH, "label space " + space.getId() + " v"
                     + space.getVersion() + ", the student learns " + labelSpaceId + " v" + labelSpaceVersion);
         }
         if (example.getInput() == null) {
-            throw new InvalidExampleException(INVALID_EXAMPLE, "example without input");
+            throw new InvalidExampleException(ReasonCode.INVALID_RECORD, "example without input");
         }
         if (example.getTarget() == null && example.getHardLabel() == null) {
-            throw new InvalidExampleException(INVALID_EXAMPLE, "example with neither a teacher target nor a hard label");
+            throw new InvalidExampleException(ReasonCode.INVALID_RECORD, "example with neither a teacher target nor a hard label");
         }
         Integer label = example.getHardLabel();
         if (label != null && (label < 0 || label >= numClasses)) {
-            throw new InvalidExampleException(INVALID_EXAMPLE, "hard label " + label + " outside [0, " + numClasses + ")");
+            throw new InvalidExampleException(ReasonCode.LABEL_OUT_OF_RANGE, "hard label " + label + " outside [0, " + numClasses + ")");
         }
         if (!(example.getWeight() >= 0) || Float.isInfinite(example.getWeight())) {
-            throw new InvalidExampleException(INVALID_EXAMPLE, "weight " + example.getWeight());
+            throw new InvalidExampleException(ReasonCode.INVALID_RECORD, "weight " + example.getWeight());
         }
         float[] input;
         float[] teacher = null;
@@ -76,10 +74,10 @@ public final class SampleConverter {
                 teacher = SoftTargets.logProbsAsFloats(example.getTarget());
             }
         } catch (TensorValidationException e) {
-            throw new InvalidExampleException(e.reasonCode(), e.getMessage() + " (expected input shape "
+            throw new InvalidExampleException(InvalidExampleException.reasonOf(e.reasonCode()), e.getMessage() + " (expected input shape "
                     + Arrays.toString(inputShape.get()) + ")");
         } catch (SoftTargetValidationException e) {
-            throw new InvalidExampleException(e.reasonCode(), e.getMessage());
+            throw new InvalidExampleException(InvalidExampleException.reasonOf(e.reasonCode()), e.getMessage());
         }
         return new Sample(example.getRequestId().toString(), input, teacher,
                 label == null ? Sample.NO_LABEL : label, example.getWeight());
