@@ -115,6 +115,7 @@ public final class StudentNetwork implements AutoCloseable {
      * @return the batch loss before the step and the gradient norm before clipping
      */
     public StepResult train(List<Sample> samples, float alpha, float temperature, AdaptiveWeighting weighting) {
+        GradMode.disableOnThisThread();
         int b = samples.size();
         float[] x = new float[b * inputSize];
         float[] teacher = new float[b * numClasses];

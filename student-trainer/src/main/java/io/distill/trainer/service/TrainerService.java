@@ -255,8 +255,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
                     trainOn(batch);
                     windowSamples += batch.size();
                     long now = System.nanoTime();
-                    if (now - windowStart > 5_000_000_000L) {
-                        metrics.throughput(windowSamples / ((now - windowStart) / 1e9));
+                    if (now - windowStart > 10_000_000_000L) {
+                        double rate = windowSamples / ((now - windowStart) / 1e9);
+                        metrics.throughput(rate);
+                        log.info("{} samples trained ({} samples/s), lag {}, hold-out {}, replay {}, published v{}",
+                                samplesSeen, Math.round(rate), lag(), holdout.size(), replay.size(), publishedVersion);
                         windowStart = now;
                         windowSamples = 0;
                     }
@@ -444,6 +447,16 @@ public final class TrainerService implements Runnable, AutoCloseable {
 
     public long gateRejections() {
         return metrics.rejections();
+    }
+
+    /** Where this run started consuming the examples topic, per partition (the lineage's resume point). */
+    public Map<TopicPartition, Long> startPositions() {
+        return feed == null ? Map.of() : feed.startPositions();
+    }
+
+    /** The optimizer's step count: restored from the checkpoint's optimizer state on resume. */
+    public long optimizerSteps() {
+        return network == null ? 0 : network.optimizerSteps();
     }
 
     public int holdoutSize() {

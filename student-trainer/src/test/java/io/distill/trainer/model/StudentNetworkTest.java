@@ -135,6 +135,25 @@ class StudentNetworkTest {
     }
 
     @Test
+    void trainsOnAThreadOfItsOwn() throws Exception {
+        try (StudentNetwork net = newStudent(7)) {
+            Throwable[] failure = new Throwable[1];
+            Thread t = new Thread(() -> {
+                try {
+                    net.train(train.subList(0, 64), 0.7f, 2f, AdaptiveWeighting.NONE);
+                    net.train(train.subList(64, 128), 0.7f, 2f, AdaptiveWeighting.NONE);
+                } catch (Throwable e) {
+                    failure[0] = e;
+                }
+            }, "training-thread");
+            t.start();
+            t.join();
+            assertEquals(null, failure[0]);
+            assertEquals(2, net.optimizerSteps());
+        }
+    }
+
+    @Test
     void nonFiniteWeightsAreDetected() throws Exception {
         try (StudentNetwork net = newStudent(5)) {
             List<NamedTensor> params = new ArrayList<>(net.checkpoint(Map.of()).parameters());
