@@ -1,0 +1,222 @@
+package io.distill.trainer.cli;
+
+import io.distill.core.config.DistillConfig;
+import io.distill.core.metrics.ServiceEndpoint;
+import io.distill.core.registry.HttpRegistryClient;
+import io.distill.core.registry.RegistryClient;
+import io.distill.core.topics.TopicCatalogue;
+import io.distill.core.topics.Topics;
+import io.distill.trainer.config.TrainerSettings;
+import io.distill.trainer.data.SerdeExampleDecoder;
+import io.distill.trainer.service.TrainerService;
+import org.apache.kafka.clients.admin.Admin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code distill trainer}: runs the student trainer for one model until stopped. Every option maps onto a
+ * configuration key (shown in brackets in {@code --help}); precedence is defaults &lt; {@code --config} file &lt;
+ * DISTILL_* environment &lt; flags.
+ */
+@Command(name = "trainer", mixinStandardHelpOptions = true,
+        description = {"Continuously distils a student from the examples topic and publishes gated, versioned "
+                + "checkpoints (blob chunks, manifest and consumed offsets in one Kafka transaction).",
+                "Resumes from the newest published checkpoint of the model: parameters, optimizer state and offsets."})
+public final class TrainerCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(TrainerCommand.class);
+
+    @Option(names = "--config", description = "Properties file with configuration keys.")
+    Path configFile;
+
+    @Option(names = "--model", description = "Model name; one lineage and one transactional id per model [trainer.model].")
+    String model;
+
+    @Option(names = "--architecture", description = "Student: mlp:800,800 | cnn:32,64/k3/d128 | <family>:{json} [trainer.architecture].")
+    String architecture;
+
+    @Option(names = "--dropout", description = "Dropout rate [trainer.dropout].")
+    Double dropout;
+
+    @Option(names = "--input-shape", description = "Input shape, e.g. 784 or 1,28,28; default: from the first example [trainer.input.shape].")
+    String inputShape;
+
+    @Option(names = "--batch-size", description = "Fresh examples per micro-batch [trainer.batch.size].")
+    Integer batchSize;
+
+    @Option(names = "--optimizer", description = "adam | adamw | sgd (with momentum) [trainer.optimizer].")
+    String optimizer;
+
+    @Option(names = "--lr", description = "Learning rate [trainer.lr].")
+    Double lr;
+
+    @Option(names = "--lr-schedule", description = "constant | cosine[:warmup=N,total=N,floor=X] | step[:every=N,gamma=X,warmup=N] [trainer.lr.schedule].")
+    String lrSchedule;
+
+    @Option(names = "--weight-decay", description = "Weight decay [trainer.weight.decay].")
+    Double weightDecay;
+
+    @Option(names = "--clip-norm", description = "Clip gradients to this global norm, 0 = off [trainer.clip.norm].")
+    Double clipNorm;
+
+    @Option(names = "--distillation-schedule", description = "Progressive stages start:temperature:alpha,... e.g. 0:4:0.9,50000:2:0.7 [trainer.distillation.schedule].")
+    String schedule;
+
+    @Option(names = "--interpolation", description = "step | linear between stages [trainer.distillation.interpolation].")
+    String interpolation;
+
+    @Option(names = "--temperature", description = "Constant temperature (shortcut for a one-stage schedule; needs --alpha).")
+    Double temperature;
+
+    @Option(names = "--alpha", description = "Constant weight of the soft-target term (with --temperature).")
+    Double alpha;
+
+    @Option(names = "--adaptive", description = "Per-example weighting: none | confidence | disagreement [trainer.adaptive].")
+    String adaptive;
+
+    @Option(names = "--replay-capacity", description = "Reservoir size; 0 disables replay [trainer.replay.capacity].")
+    Integer replayCapacity;
+
+    @Option(names = "--replay-ratio", description = "Replayed examples per fresh example [trainer.replay.ratio].")
+    Double replayRatio;
+
+    @Option(names = "--publish-every", description = "Attempt a publication every N samples [trainer.publish.every.samples].")
+    Long publishEvery;
+
+    @Option(names = "--publish-interval-ms", description = "... or every T milliseconds [trainer.publish.interval.ms].")
+    Long publishIntervalMs;
+
+    @Option(names = "--gate-tolerance", description = "Allowed drop of agreement/accuracy [trainer.gate.tolerance].")
+    Double gateTolerance;
+
+    @Option(names = "--gate-min-holdout", description = "Hold-out examples needed to compare versions [trainer.gate.min.holdout].")
+    Integer gateMinHoldout;
+
+    @Option(names = "--first-version-after", description = "Publish a first version after N samples even with a small hold-out [trainer.gate.first.version.after.samples].")
+    Long firstVersionAfter;
+
+    @Option(names = "--device", description = "auto | cpu | gpu[:n] [trainer.device].")
+    String device;
+
+    @Option(names = "--blob-store", description = "kafka (the blob topic) | kafka:<topic> | file:///dir [trainer.blob.store].")
+    String blobStore;
+
+    @Option(names = "--max-samples", description = "Stop after this many samples, 0 = never [trainer.max.samples].")
+    Long maxSamples;
+
+    @Option(names = "--threads", description = "PyTorch intra-op threads (ai.djl.pytorch.num_threads); 1 is fastest for small nets.")
+    Integer threads;
+
+    @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers [kafka.bootstrap.servers].")
+    String bootstrapServers;
+
+    @Option(names = "--registry-url", description = "Schema registry URL [registry.url].")
+    String registryUrl;
+
+    @Option(names = "--topic-prefix", description = "Topic name prefix [topics.prefix].")
+    String topicPrefix;
+
+    @Option(names = "--metrics-port", description = "Port of /metrics, /health, /ready; 0 = any, -1 = none [trainer.metrics.port].")
+    Integer metricsPort;
+
+    @Option(names = {"-D", "--set"}, description = "Any configuration key=value.")
+    Map<String, String> extra = new LinkedHashMap<>();
+
+    /** The effective configuration: defaults < file < environment < flags. */
+    DistillConfig configuration() {
+        Map<String, String> defaults = new LinkedHashMap<>(TrainerSettings.DEFAULTS);
+        defaults.put("kafka.bootstrap.servers", "localhost:9092");
+        defaults.put("registry.url", "http://localhost:8081/apis/ccompat/v7");
+        defaults.put("trainer.metrics.port", "9403");
+        DistillConfig.Builder b = DistillConfig.builder().defaults(defaults);
+        if (configFile != null) {
+            b.propertiesFile(configFile);
+        }
+        b.systemEnvironment();
+        Map<String, Object> flags = new HashMap<>();
+        flags.put("trainer.model", model);
+        flags.put("trainer.architecture", architecture);
+        flags.put("trainer.dropout", dropout);
+        flags.put("trainer.input.shape", inputShape);
+        flags.put("trainer.batch.size", batchSize);
+        flags.put("trainer.optimizer", optimizer);
+        flags.put("trainer.lr", lr);
+        flags.put("trainer.lr.schedule", lrSchedule);
+        flags.put("trainer.weight.decay", weightDecay);
+        flags.put("trainer.clip.norm", clipNorm);
+        flags.put("trainer.distillation.schedule", schedule);
+        if (temperature != null || alpha != null) {
+            flags.put("trainer.distillation.schedule", "0:" + (temperature == null ? 4.0 : temperature) + ":"
+                    + (alpha == null ? 0.9 : alpha));
+        }
+        flags.put("trainer.distillation.interpolation", interpolation);
+        flags.put("trainer.adaptive", adaptive);
+        flags.put("trainer.replay.capacity", replayCapacity);
+        flags.put("trainer.replay.ratio", replayRatio);
+        flags.put("trainer.publish.every.samples", publishEvery);
+        flags.put("trainer.publish.interval.ms", publishIntervalMs);
+        flags.put("trainer.gate.tolerance", gateTolerance);
+        flags.put("trainer.gate.min.holdout", gateMinHoldout);
+        flags.put("trainer.gate.first.version.after.samples", firstVersionAfter);
+        flags.put("trainer.device", device);
+        flags.put("trainer.blob.store", blobStore);
+        flags.put("trainer.max.samples", maxSamples);
+        flags.put("kafka.bootstrap.servers", bootstrapServers);
+        flags.put("registry.url", registryUrl);
+        flags.put("topics.prefix", topicPrefix);
+        flags.put("trainer.metrics.port", metricsPort);
+        flags.values().removeIf(java.util.Objects::isNull);
+        flags.putAll(extra);
+        return b.overrides(flags).build();
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (threads != null) {
+            System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        }
+        DistillConfig config = configuration();
+        TrainerSettings settings = TrainerSettings.fromConfig(config);
+        log.info("distill trainer starting; {}", config.dump());
+        TopicCatalogue catalogue = TopicCatalogue.fromConfig(config);
+        try (Admin admin = Admin.create(config.kafkaProperties())) {
+            catalogue.ensure(admin);
+        }
+        RegistryClient registry = new HttpRegistryClient(config.registryClientConfig());
+        Topics topics = catalogue.topics(registry, config.getBoolean("serde.auto.register", true));
+        int port = config.getInt("trainer.metrics.port", 9403, -1, 65535);
+        try (ServiceEndpoint endpoint = port >= 0 ? ServiceEndpoint.start("student-trainer", "0.0.0.0", port) : null) {
+            io.micrometer.core.instrument.MeterRegistry meters = endpoint != null ? endpoint.registry()
+                    : new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+            TrainerService service = new TrainerService(settings, topics, config.kafkaProperties(),
+                    new SerdeExampleDecoder(registry), meters, config.configHash(), codeVersion());
+            Runtime.getRuntime().addShutdownHook(new Thread(service::close, "trainer-shutdown"));
+            service.start();
+            if (endpoint != null) {
+                endpoint.readiness(service::isReady);
+            }
+            service.run();
+            service.close();
+        }
+        return 0;
+    }
+
+    static String codeVersion() {
+        String v = TrainerCommand.class.getPackage().getImplementationVersion();
+        return v != null ? v : "dev";
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new TrainerCommand()).execute(args));
+    }
+}

@@ -1,0 +1,139 @@
+package io.distill.trainer.config;
+
+import io.distill.core.architecture.ArchitectureSpec;
+import io.distill.core.config.DistillConfig;
+import io.distill.core.dataset.FashionMnist;
+import io.distill.trainer.adaptive.AdaptiveWeighting;
+import io.distill.trainer.gate.GatePolicy;
+import io.distill.trainer.model.OptimizerSettings;
+import io.distill.trainer.schedule.ProgressiveSchedule;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The trainer's settings, read from the {@code trainer.*} keys of the service configuration (defaults &lt; properties
+ * file &lt; DISTILL_* environment &lt; flags). {@link #DEFAULTS} lists every key with its default.
+ */
+public record TrainerSettings(
+        String model,
+        ArchitectureSpec architecture,
+        int[] inputShape,
+        String labelSpaceId,
+        int labelSpaceVersion,
+        List<String> classNames,
+        int numClasses,
+        int batchSize,
+        int prefetchBatches,
+        Duration linger,
+        OptimizerSettings optimizer,
+        ProgressiveSchedule schedule,
+        AdaptiveWeighting adaptive,
+        int replayCapacity,
+        double replayRatio,
+        int holdoutCapacity,
+        long publishEverySamples,
+        Duration publishInterval,
+        GatePolicy gate,
+        String device,
+        String blobStore,
+        long seed,
+        long maxSamples) {
+
+    public static final Map<String, String> DEFAULTS = defaults();
+
+    private static Map<String, String> defaults() {
+        Map<String, String> d = new LinkedHashMap<>();
+        d.put("trainer.model", "fashion-student");
+        d.put("trainer.architecture", "mlp:800,800");
+        d.put("trainer.dropout", "0.0");
+        d.put("trainer.input.shape", "");
+        d.put("trainer.label.space", FashionMnist.LABEL_SPACE_ID);
+        d.put("trainer.label.space.version", Integer.toString(FashionMnist.LABEL_SPACE_VERSION));
+        d.put("trainer.classes", "10");
+        d.put("trainer.batch.size", "128");
+        d.put("trainer.prefetch.batches", "8");
+        d.put("trainer.linger.ms", "200");
+        d.put("trainer.optimizer", "adam");
+        d.put("trainer.lr", "0.001");
+        d.put("trainer.lr.schedule", "constant");
+        d.put("trainer.weight.decay", "0");
+        d.put("trainer.momentum", "0.9");
+        d.put("trainer.clip.norm", "5.0");
+        d.put("trainer.distillation.schedule", "0:4:0.9");
+        d.put("trainer.distillation.interpolation", "step");
+        d.put("trainer.adaptive", "none");
+        d.put("trainer.replay.capacity", "20000");
+        d.put("trainer.replay.ratio", "0.25");
+        d.put("trainer.holdout.capacity", "5000");
+        d.put("trainer.publish.every.samples", "50000");
+        d.put("trainer.publish.interval.ms", "60000");
+        d.put("trainer.gate.min.holdout", "2000");
+        d.put("trainer.gate.tolerance", "0.01");
+        d.put("trainer.gate.kl.tolerance", "0.05");
+        d.put("trainer.gate.first.version.after.samples", "20000");
+        d.put("trainer.device", "auto");
+        d.put("trainer.blob.store", "kafka");
+        d.put("trainer.seed", "42");
+        d.put("trainer.max.samples", "0");
+        return Map.copyOf(d);
+    }
+
+    public static TrainerSettings fromConfig(DistillConfig c) {
+        String shape = c.getString("trainer.input.shape", "").trim();
+        List<String> names = c.getString("trainer.label.space", "").equals(FashionMnist.LABEL_SPACE_ID)
+                ? FashionMnist.CLASS_NAMES : List.of();
+        return new TrainerSettings(
+                c.getString("trainer.model"),
+                ArchitectureSpecs.parse(c.getString("trainer.architecture"), c.getDouble("trainer.dropout", 0)),
+                shape.isEmpty() ? null : parseShape(shape),
+                c.getString("trainer.label.space"),
+                c.getInt("trainer.label.space.version"),
+                names,
+                c.getInt("trainer.classes", 10, 1, 1_000_000),
+                c.getInt("trainer.batch.size", 128, 1, 1 << 16),
+                c.getInt("trainer.prefetch.batches", 8, 1, 1024),
+                Duration.ofMillis(c.getLong("trainer.linger.ms", 200)),
+                new OptimizerSettings(c.getString("trainer.optimizer"), (float) c.getDouble("trainer.lr"),
+                        c.getString("trainer.lr.schedule"), (float) c.getDouble("trainer.weight.decay"),
+                        (float) c.getDouble("trainer.momentum"), c.getDouble("trainer.clip.norm")),
+                ProgressiveSchedule.parse(c.getString("trainer.distillation.schedule"),
+                        ProgressiveSchedule.Interpolation.valueOf(
+                                c.getString("trainer.distillation.interpolation").toUpperCase(Locale.ROOT))),
+                AdaptiveWeighting.valueOf(c.getString("trainer.adaptive").toUpperCase(Locale.ROOT)),
+                c.getInt("trainer.replay.capacity", 20000, 0, Integer.MAX_VALUE),
+                c.getDouble("trainer.replay.ratio", 0.25),
+                c.getInt("trainer.holdout.capacity", 5000, 1, Integer.MAX_VALUE),
+                c.getLong("trainer.publish.every.samples", 50000),
+                Duration.ofMillis(c.getLong("trainer.publish.interval.ms", 60000)),
+                new GatePolicy(c.getInt("trainer.gate.min.holdout", 2000, 0, Integer.MAX_VALUE),
+                        c.getDouble("trainer.gate.tolerance"), c.getDouble("trainer.gate.kl.tolerance"),
+                        c.getLong("trainer.gate.first.version.after.samples", 20000)),
+                c.getString("trainer.device"),
+                c.getString("trainer.blob.store"),
+                c.getLong("trainer.seed", 42),
+                c.getLong("trainer.max.samples", 0));
+    }
+
+    static int[] parseShape(String s) {
+        String[] parts = s.split("[,x]");
+        int[] shape = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            shape[i] = Integer.parseInt(parts[i].trim());
+        }
+        return shape;
+    }
+
+    /** The stable transactional id of this model's publisher: a second trainer for the model fences the first. */
+    public String transactionalId() {
+        return "distill-trainer-" + model;
+    }
+
+    /** The consumer group the published offsets are committed for (visible to lag monitoring). */
+    public String groupId() {
+        return "distill-trainer-" + model;
+    }
+}

@@ -1,0 +1,176 @@
+package io.distill.trainer.data;
+
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The trainer's view of the examples topic: a thread of its own polls the consumer, decodes and converts records and
+ * puts ready micro-batches into a bounded queue ({@code prefetch} batches), so decoding never runs on the training
+ * thread and memory stays bounded when training is slower than the stream. The consumer is assigned every partition
+ * (one trainer per model) and starts at the given positions, normally the newest manifest's {@code untilOffset}s;
+ * partitions without a position start at the beginning. It never commits: offsets move only with a published
+ * checkpoint's transaction.
+ */
+public final class ExampleFeed implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ExampleFeed.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final String topic;
+    private final RecordHandler handler;
+    private final BlockingQueue<MicroBatch> ready;
+    private final int batchSize;
+    private final Duration linger;
+    private final Map<TopicPartition, Long> startPositions;
+    private final Thread thread;
+    private volatile Map<TopicPartition, Long> endOffsets = Map.of();
+    private volatile boolean running = true;
+    private volatile Throwable failure;
+
+    public ExampleFeed(Consumer<byte[], byte[]> consumer, String topic, Map<TopicPartition, Long> resumeAt,
+                       RecordHandler handler, int batchSize, int prefetch, Duration linger) {
+        this.consumer = consumer;
+        this.topic = topic;
+        this.handler = handler;
+        this.batchSize = batchSize;
+        this.linger = linger;
+        this.ready = new ArrayBlockingQueue<>(Math.max(1, prefetch));
+        this.startPositions = assign(resumeAt);
+        this.thread = new Thread(this::run, "distill-trainer-prefetch");
+        this.thread.setDaemon(true);
+    }
+
+    private Map<TopicPartition, Long> assign(Map<TopicPartition, Long> resumeAt) {
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+            partitions.add(new TopicPartition(topic, info.partition()));
+        }
+        consumer.assign(partitions);
+        Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions);
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            Long at = resumeAt.get(tp);
+            long start = at != null ? Math.max(at, beginning.get(tp)) : beginning.get(tp);
+            if (at != null && at < beginning.get(tp)) {
+                log.warn("{}: resume offset {} is before the log start {} (retention removed records)", tp, at,
+                        beginning.get(tp));
+            }
+            consumer.seek(tp, start);
+            positions.put(tp, start);
+        }
+        log.info("Consuming {} from {}", topic, positions);
+        return Map.copyOf(positions);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Where consumption started, per partition: the lineage's positions before any new batch. */
+    public Map<TopicPartition, Long> startPositions() {
+        return startPositions;
+    }
+
+    /** The next ready batch, or empty after {@code timeout}; rethrows a failure of the prefetch thread. */
+    public Optional<MicroBatch> next(Duration timeout) throws InterruptedException {
+        MicroBatch batch = ready.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (batch == null && failure != null) {
+            throw new IllegalStateException("the prefetch thread failed", failure);
+        }
+        return Optional.ofNullable(batch);
+    }
+
+    /** Latest end offsets of the topic (refreshed by the prefetch thread), for consumer-lag metrics. */
+    public Map<TopicPartition, Long> endOffsets() {
+        return endOffsets;
+    }
+
+    public int readyBatches() {
+        return ready.size();
+    }
+
+    public RecordHandler.Counts counts() {
+        return handler.counts();
+    }
+
+    private void run() {
+        BatchAssembler assembler = new BatchAssembler(batchSize, startPositions);
+        long lastRecordAt = System.nanoTime();
+        long lastEndOffsets = 0;
+        try {
+            while (running) {
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    Sample sample = handler.handle(record);
+                    Optional<MicroBatch> sealed = assembler.handled(
+                            new TopicPartition(record.topic(), record.partition()), record.offset(), sample);
+                    if (sealed.isPresent()) {
+                        put(sealed.get());
+                    }
+                }
+                long now = System.nanoTime();
+                if (!records.isEmpty()) {
+                    lastRecordAt = now;
+                } else if (now - lastRecordAt > linger.toNanos()) {
+                    Optional<MicroBatch> partial = assembler.flush();
+                    if (partial.isPresent()) {
+                        put(partial.get());
+                    }
+                }
+                if (now - lastEndOffsets > TimeUnit.SECONDS.toNanos(2)) {
+                    endOffsets = Map.copyOf(consumer.endOffsets(consumer.assignment()));
+                    lastEndOffsets = now;
+                }
+            }
+        } catch (InterruptedException | WakeupException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            if (running) {
+                log.error("The prefetch thread failed", e);
+                failure = e;
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void put(MicroBatch batch) throws InterruptedException {
+        while (running) {
+            if (ready.offer(batch, 100, TimeUnit.MILLISECONDS)) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        if (thread.isAlive()) {
+            consumer.wakeup();
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        } else {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+}

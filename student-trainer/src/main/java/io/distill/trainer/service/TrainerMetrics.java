@@ -1,0 +1,97 @@
+package io.distill.trainer.service;
+
+import io.distill.trainer.eval.HoldoutMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * The trainer's Micrometer meters: samples trained (a counter, so samples/s is its rate), loss, hold-out metrics of
+ * the candidate, the published version, gate decisions and consumer lag.
+ */
+final class TrainerMetrics {
+
+    private final Counter samples;
+    private final Counter steps;
+    private final Counter rejections;
+    private final Counter deferrals;
+    private final Counter publications;
+    private final Counter publishFailures;
+    private volatile double loss = Double.NaN;
+    private volatile double samplesPerSecond;
+    private volatile HoldoutMetrics candidate;
+    private volatile double churn = Double.NaN;
+    private final AtomicLong publishedVersion = new AtomicLong();
+
+    TrainerMetrics(MeterRegistry registry, String model, Supplier<Long> lag, Supplier<Number> replaySize,
+                   Supplier<Number> holdoutSize) {
+        samples = Counter.builder("distill.trainer.samples").tag("model", model)
+                .description("Samples trained, replayed ones counted per use").register(registry);
+        steps = Counter.builder("distill.trainer.steps").tag("model", model).register(registry);
+        rejections = Counter.builder("distill.trainer.gate.rejections").tag("model", model).register(registry);
+        deferrals = Counter.builder("distill.trainer.gate.deferrals").tag("model", model).register(registry);
+        publications = Counter.builder("distill.trainer.publications").tag("model", model).register(registry);
+        publishFailures = Counter.builder("distill.trainer.publish.failures").tag("model", model).register(registry);
+        Gauge.builder("distill.trainer.loss", () -> loss).tag("model", model).register(registry);
+        Gauge.builder("distill.trainer.samples.per.second", () -> samplesPerSecond).tag("model", model)
+                .register(registry);
+        Gauge.builder("distill.trainer.published.version", publishedVersion::get).tag("model", model)
+                .register(registry);
+        Gauge.builder("distill.trainer.consumer.lag", () -> lag.get()).tag("model", model)
+                .description("Records of the examples topic not yet trained").register(registry);
+        Gauge.builder("distill.trainer.replay.size", replaySize).tag("model", model).register(registry);
+        Gauge.builder("distill.trainer.holdout.size", holdoutSize).tag("model", model).register(registry);
+        Gauge.builder("distill.trainer.holdout.agreement", () -> candidate == null ? Double.NaN : candidate.agreement())
+                .tag("model", model).register(registry);
+        Gauge.builder("distill.trainer.holdout.accuracy", () -> candidate == null ? Double.NaN : candidate.accuracy())
+                .tag("model", model).register(registry);
+        Gauge.builder("distill.trainer.holdout.kl", () -> candidate == null ? Double.NaN : candidate.kl())
+                .tag("model", model).register(registry);
+        Gauge.builder("distill.trainer.holdout.ece", () -> candidate == null ? Double.NaN : candidate.ece())
+                .tag("model", model).register(registry);
+        Gauge.builder("distill.trainer.churn", () -> churn).tag("model", model).register(registry);
+    }
+
+    void step(int batchSamples, float batchLoss) {
+        samples.increment(batchSamples);
+        steps.increment();
+        loss = batchLoss;
+    }
+
+    void throughput(double perSecond) {
+        samplesPerSecond = perSecond;
+    }
+
+    void evaluated(HoldoutMetrics metrics, double churn) {
+        this.candidate = metrics;
+        this.churn = churn;
+    }
+
+    void rejected() {
+        rejections.increment();
+    }
+
+    void deferred() {
+        deferrals.increment();
+    }
+
+    void published(long version) {
+        publications.increment();
+        publishedVersion.set(version);
+    }
+
+    void restored(long version) {
+        publishedVersion.set(version);
+    }
+
+    void publishFailed() {
+        publishFailures.increment();
+    }
+
+    long rejections() {
+        return (long) rejections.count();
+    }
+}

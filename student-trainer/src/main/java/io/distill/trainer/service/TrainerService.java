@@ -1,0 +1,499 @@
+package io.distill.trainer.service;
+
+import ai.djl.Device;
+import io.distill.core.checkpoint.Checkpoint;
+import io.distill.core.checkpoint.CheckpointFormat;
+import io.distill.core.checkpoint.CheckpointFormatException;
+import io.distill.core.checkpoint.CheckpointReader;
+import io.distill.core.checkpoint.CheckpointWriter;
+import io.distill.core.checkpoint.ChunkedBlob;
+import io.distill.core.checkpoint.store.BlobIntegrityException;
+import io.distill.core.checkpoint.store.BlobStore;
+import io.distill.core.checkpoint.store.BlobStores;
+import io.distill.core.checkpoint.store.KafkaBlobStore;
+import io.distill.core.deadletter.DeadLetterRecords;
+import io.distill.core.topics.Topics;
+import io.distill.schema.CheckpointManifest;
+import io.distill.schema.LabelSpace;
+import io.distill.trainer.config.TrainerSettings;
+import io.distill.trainer.data.ExampleDecoder;
+import io.distill.trainer.data.ExampleFeed;
+import io.distill.trainer.data.KafkaDeadLetterSink;
+import io.distill.trainer.data.MicroBatch;
+import io.distill.trainer.data.RecordHandler;
+import io.distill.trainer.data.Sample;
+import io.distill.trainer.data.SampleConverter;
+import io.distill.trainer.eval.HoldoutFeed;
+import io.distill.trainer.eval.HoldoutMetrics;
+import io.distill.trainer.eval.HoldoutScorer;
+import io.distill.trainer.eval.HoldoutSet;
+import io.distill.trainer.gate.GateDecision;
+import io.distill.trainer.gate.QualityGate;
+import io.distill.trainer.model.DeviceSelection;
+import io.distill.trainer.model.PublishedNetwork;
+import io.distill.trainer.model.StudentNetwork;
+import io.distill.trainer.publish.CheckpointPublisher;
+import io.distill.trainer.publish.Lineage;
+import io.distill.trainer.publish.LineageReader;
+import io.distill.trainer.publish.OffsetLedger;
+import io.distill.trainer.replay.ReplayBuffer;
+import io.distill.trainer.schedule.DistillationStage;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The student trainer: resumes the model's lineage from its newest published checkpoint (parameters, optimizer
+ * state, step, samples seen and exactly its offsets), then trains forever on micro-batches of the examples topic
+ * mixed with replayed ones, evaluates on the hold-out topic and publishes gated checkpoints, each with the offsets
+ * it has consumed, in one Kafka transaction.
+ *
+ * <p>Threads: the prefetch thread (polls and decodes examples), the hold-out reader, and the training thread
+ * ({@link #run()}), which alone touches the network, the replay sampling, the ledger and the producer.
+ */
+public final class TrainerService implements Runnable, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
+    private static final String STAGE = "student-trainer";
+
+    private final TrainerSettings settings;
+    private final Topics topics;
+    private final Map<String, Object> kafka;
+    private final ExampleDecoder decoder;
+    private final String configHash;
+    private final String codeVersion;
+
+    private final ReplayBuffer replay;
+    private final HoldoutSet holdout;
+    private final OffsetLedger ledger = new OffsetLedger();
+    private final QualityGate gate;
+    private final TrainerMetrics metrics;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    private KafkaProducer<byte[], byte[]> transactional;
+    private KafkaProducer<byte[], byte[]> deadLetterProducer;
+    private BlobStore store;
+    private CheckpointPublisher publisher;
+    private ExampleFeed feed;
+    private HoldoutFeed holdoutFeed;
+    private SampleConverter converter;
+    private Device device;
+    private StudentNetwork network;
+    private PublishedNetwork published;
+    private CheckpointManifest lastManifest;
+    private long nextVersion = 1;
+    private long samplesSeen;
+    private long samplesAtLastAttempt;
+    private long lastAttemptNanos = System.nanoTime();
+    private volatile boolean running = true;
+    private volatile boolean looping;
+    private volatile GateDecision lastDecision;
+    private volatile long publishedVersion;
+
+    public TrainerService(TrainerSettings settings, Topics topics, Map<String, Object> kafkaProperties,
+                          ExampleDecoder decoder, MeterRegistry registry, String configHash, String codeVersion) {
+        this.settings = settings;
+        this.topics = topics;
+        this.kafka = new HashMap<>(kafkaProperties);
+        this.decoder = decoder;
+        this.configHash = configHash;
+        this.codeVersion = codeVersion;
+        this.replay = new ReplayBuffer(settings.replayCapacity(), settings.seed());
+        this.holdout = new HoldoutSet(settings.holdoutCapacity());
+        this.gate = new QualityGate(settings.gate());
+        this.metrics = new TrainerMetrics(registry, settings.model(), this::lag, replay::size, holdout::size);
+    }
+
+    /**
+     * Connects, fences any previous trainer of this model, restores the newest published checkpoint and starts the
+     * reader threads. Call once, before {@link #run()}.
+     */
+    public void start() throws IOException, CheckpointFormatException {
+        device = DeviceSelection.choose(settings.device());
+        Map<String, Object> producerProps = new HashMap<>(kafka);
+        producerProps.putAll(topics.catalogue().blobProducerOverrides());
+        producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        transactional = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+        // Fences an older trainer of this model and aborts its open transaction before we read what is committed.
+        transactional.initTransactions();
+        deadLetterProducer = new KafkaProducer<>(kafka, new ByteArraySerializer(), new ByteArraySerializer());
+
+        Map<String, Object> readProps = new HashMap<>(kafka);
+        readProps.putAll(topics.catalogue().blobConsumerOverrides());
+        store = openStore(readProps);
+        publisher = new CheckpointPublisher(transactional, store, topics.checkpoints().name(),
+                topics.checkpoints().valueSerializer(), settings.groupId());
+
+        LabelSpace labelSpace = LabelSpace.newBuilder().setId(settings.labelSpaceId())
+                .setVersion(settings.labelSpaceVersion()).setClassNames(settings.classNames()).build();
+        Lineage lineage = new LineageReader(kafka, topics.checkpoints().name(),
+                topics.checkpoints().valueDeserializer(), Duration.ofSeconds(60)).read(settings.model());
+        nextVersion = lineage.nextVersion();
+        Map<TopicPartition, Long> resumeAt = Map.of();
+        int[] inputShape = settings.inputShape();
+        Optional<CheckpointManifest> newest = lineage.newest();
+        if (newest.isPresent()) {
+            CheckpointManifest manifest = newest.get();
+            Checkpoint checkpoint = load(manifest, readProps);
+            network = new StudentNetwork(checkpoint.architecture(), checkpoint.inputShape(), checkpoint.labelSpace(),
+                    checkpoint.numClasses(), settings.optimizer(), device, manifest.getSeed());
+            network.restore(checkpoint);
+            published = new PublishedNetwork(network.manager(), checkpoint.architecture(), checkpoint.inputShape(),
+                    checkpoint.numClasses(), checkpoint.parameters(), manifest.getVersion());
+            if (!checkpoint.architecture().equals(settings.architecture())) {
+                log.warn("The lineage's architecture {} differs from the configured {}; the lineage's wins",
+                        checkpoint.architecture(), settings.architecture());
+            }
+            samplesSeen = manifest.getSamplesSeen();
+            samplesAtLastAttempt = samplesSeen;
+            resumeAt = Lineage.untilOffsets(manifest);
+            inputShape = checkpoint.inputShape();
+            labelSpace = checkpoint.labelSpace();
+            lastManifest = manifest;
+            publishedVersion = manifest.getVersion();
+            metrics.restored(manifest.getVersion());
+            log.info("Resumed {} from version {} (step {}, {} samples seen) at offsets {}",
+                    settings.model(), manifest.getVersion(), network.optimizerSteps(), samplesSeen, resumeAt);
+        } else {
+            log.info("No published version of {} yet: starting a new lineage at version {}", settings.model(),
+                    nextVersion);
+        }
+        converter = new SampleConverter(labelSpace.getId(), labelSpace.getVersion(),
+                network != null ? network.numClasses() : settings.numClasses(), inputShape);
+
+        KafkaDeadLetterSink deadLetters = new KafkaDeadLetterSink(
+                topics.deadLetterPublisher(new DeadLetterRecords()), deadLetterProducer);
+        RecordHandler exampleHandler = new RecordHandler(decoder, converter, deadLetters, replay::correct,
+                STAGE + "/examples", Duration.ofSeconds(1));
+        RecordHandler holdoutHandler = new RecordHandler(decoder, converter, deadLetters, holdout::correct,
+                STAGE + "/holdout", Duration.ofSeconds(1));
+        feed = new ExampleFeed(consumer(settings.groupId()), topics.examples().name(), resumeAt, exampleHandler,
+                settings.batchSize(), settings.prefetchBatches(), settings.linger());
+        ledger.start(feed.startPositions());
+        holdoutFeed = new HoldoutFeed(consumer(null), topics.holdout().name(), holdoutHandler, holdout);
+        feed.start();
+        holdoutFeed.start();
+    }
+
+    private BlobStore openStore(Map<String, Object> readProps) {
+        String uri = settings.blobStore();
+        if (uri.equals("kafka")) {
+            return new KafkaBlobStore(topics.checkpointBlobs().name(), readProps, transactional,
+                    topics.catalogue().blobChunkBytes(), Duration.ofSeconds(60));
+        }
+        if (uri.startsWith(KafkaBlobStore.SCHEME)) {
+            return new KafkaBlobStore(uri.substring(KafkaBlobStore.SCHEME.length()), readProps, transactional,
+                    topics.catalogue().blobChunkBytes(), Duration.ofSeconds(60));
+        }
+        return BlobStores.open(uri, readProps, transactional);
+    }
+
+    private Checkpoint load(CheckpointManifest manifest, Map<String, Object> readProps)
+            throws IOException, CheckpointFormatException {
+        byte[] blob;
+        if (manifest.getBlobStore().equals(store.uri())) {
+            blob = store.get(manifest.getModelName(), manifest.getVersion(), manifest.getChunks());
+        } else {
+            try (BlobStore other = BlobStores.openForReading(manifest.getBlobStore(), readProps)) {
+                blob = other.get(manifest.getModelName(), manifest.getVersion(), manifest.getChunks());
+            }
+        }
+        if (blob.length != manifest.getTotalBytes() || !ChunkedBlob.sha256Hex(blob).equals(manifest.getSha256())) {
+            throw new BlobIntegrityException("blob of " + manifest.getModelName() + ":" + manifest.getVersion()
+                    + " does not match its manifest's size and SHA-256");
+        }
+        return CheckpointReader.read(blob);
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer(String groupId) {
+        Map<String, Object> props = new HashMap<>(kafka);
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(500, settings.batchSize() * 4));
+        if (groupId != null) {
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        } else {
+            props.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        }
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The training loop; returns when {@link #close()} is called, max samples are reached or on a fatal error. */
+    @Override
+    public void run() {
+        looping = true;
+        long windowStart = System.nanoTime();
+        long windowSamples = 0;
+        try {
+            while (running) {
+                Optional<MicroBatch> next = feed.next(Duration.ofMillis(100));
+                if (next.isPresent()) {
+                    MicroBatch batch = next.get();
+                    ensureNetwork();
+                    trainOn(batch);
+                    windowSamples += batch.size();
+                    long now = System.nanoTime();
+                    if (now - windowStart > 10_000_000_000L) {
+                        double rate = windowSamples / ((now - windowStart) / 1e9);
+                        metrics.throughput(rate);
+                        log.info("{} samples trained ({} samples/s), lag {}, hold-out {}, replay {}, published v{}",
+                                samplesSeen, Math.round(rate), lag(), holdout.size(), replay.size(), publishedVersion);
+                        windowStart = now;
+                        windowSamples = 0;
+                    }
+                }
+                if (network != null && publishDue()) {
+                    attemptPublish();
+                }
+                if (settings.maxSamples() > 0 && samplesSeen >= settings.maxSamples()) {
+                    log.info("Reached {} samples: attempting a last publication and stopping", samplesSeen);
+                    attemptPublish();
+                    break;
+                }
+            }
+        } catch (ProducerFencedException e) {
+            log.error("Another trainer of {} took over (fenced): stopping", settings.model());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            running = false;
+            stopped.countDown();
+        }
+    }
+
+    private void ensureNetwork() {
+        if (network == null) {
+            int[] shape = converter.inputShape();
+            network = new StudentNetwork(settings.architecture(), shape, LabelSpace.newBuilder()
+                    .setId(settings.labelSpaceId()).setVersion(settings.labelSpaceVersion())
+                    .setClassNames(settings.classNames()).build(), settings.numClasses(), settings.optimizer(),
+                    device, settings.seed());
+            log.info("Built student {} for input shape {} and {} classes: {} parameters", settings.architecture(),
+                    java.util.Arrays.toString(shape), settings.numClasses(), network.parameterCount());
+        }
+    }
+
+    private void trainOn(MicroBatch batch) {
+        List<Sample> samples = new ArrayList<>(batch.samples());
+        int replayed = (int) Math.round(batch.size() * settings.replayRatio());
+        samples.addAll(replay.sample(replayed));
+        DistillationStage stage = settings.schedule().at(samplesSeen);
+        StudentNetwork.StepResult result = network.train(samples, (float) stage.alpha(), (float) stage.temperature(),
+                settings.adaptive());
+        samplesSeen += samples.size();
+        ledger.advance(batch.untilOffsets());
+        for (Sample s : batch.samples()) {
+            replay.offer(s);
+        }
+        metrics.step(samples.size(), result.loss());
+    }
+
+    private boolean publishDue() {
+        if (!ledger.hasNewData()) {
+            return false;
+        }
+        long since = samplesSeen - samplesAtLastAttempt;
+        return since >= settings.publishEverySamples()
+                || (since > 0 && System.nanoTime() - lastAttemptNanos >= settings.publishInterval().toNanos());
+    }
+
+    /** Evaluates the candidate, asks the gate, and publishes when it passes. */
+    private void attemptPublish() {
+        samplesAtLastAttempt = samplesSeen;
+        lastAttemptNanos = System.nanoTime();
+        if (network == null || !ledger.hasNewData()) {
+            return;
+        }
+        List<Sample> snapshot = holdout.snapshot();
+        double[][] candidate = network.logProbs(snapshot);
+        HoldoutMetrics cm = HoldoutScorer.score(snapshot, candidate);
+        HoldoutMetrics pm = null;
+        double churn = Double.NaN;
+        if (published != null) {
+            double[][] previous = published.logProbs(snapshot);
+            pm = HoldoutScorer.score(snapshot, previous);
+            churn = HoldoutScorer.churn(candidate, previous);
+        }
+        metrics.evaluated(cm, churn);
+        GateDecision decision = gate.decide(network.weightsFinite(), cm, pm, churn, samplesSeen);
+        lastDecision = decision;
+        switch (decision.verdict()) {
+            case REJECT -> {
+                metrics.rejected();
+                log.warn("Gate rejected the candidate of {} at {} samples: {}", settings.model(), samplesSeen,
+                        decision.reason());
+            }
+            case DEFER -> {
+                metrics.deferred();
+                log.info("Gate deferred: {}", decision.reason());
+            }
+            case PUBLISH -> publish(cm, churn, decision);
+        }
+    }
+
+    private void publish(HoldoutMetrics cm, double churn, GateDecision decision) {
+        long version = nextVersion;
+        Checkpoint checkpoint = network.checkpoint(Map.of("model", settings.model(),
+                "version", Long.toString(version), "samplesSeen", Long.toString(samplesSeen)));
+        byte[] blob = CheckpointWriter.write(checkpoint);
+        Map<String, Double> manifestMetrics = new HashMap<>(cm.asMap());
+        if (!Double.isNaN(churn)) {
+            manifestMetrics.put("churn", churn);
+        }
+        manifestMetrics.values().removeIf(v -> v == null || v.isNaN());
+        CheckpointManifest.Builder draft = CheckpointManifest.newBuilder()
+                .setModelName(settings.model())
+                .setVersion(version)
+                .setParentVersion(lastManifest == null ? null : lastManifest.getVersion())
+                .setCreatedAt(Instant.now())
+                .setArchitecture(network.spec().toAvro(network.inputShape(), network.numClasses()))
+                .setInputShape(toList(network.inputShape()))
+                .setLabelSpace(network.labelSpace())
+                .setStep(network.optimizerSteps())
+                .setSamplesSeen(samplesSeen)
+                .setOffsets(ledger.rangesSincePublished())
+                .setTeachers(List.of())
+                .setMetrics(manifestMetrics)
+                .setFormat(CheckpointFormat.containerFormat())
+                .setCodeVersion(codeVersion)
+                .setConfigHash(configHash)
+                .setSeed(lastManifest == null ? settings.seed() : lastManifest.getSeed())
+                // filled in by the publisher
+                .setTotalBytes(0).setSha256("").setBlobStore("").setChunks(List.of());
+        try {
+            CheckpointManifest manifest = publisher.publish(draft, blob, ledger.offsetsToCommit());
+            ledger.markPublished();
+            lastManifest = manifest;
+            nextVersion = version + 1;
+            publishedVersion = version;
+            if (published != null) {
+                published.close();
+            }
+            published = new PublishedNetwork(network.manager(), network.spec(), network.inputShape(),
+                    network.numClasses(), checkpoint.parameters(), version);
+            metrics.published(version);
+            log.info("Published {}:{} ({}; {} samples, offsets {})", settings.model(), version, decision.reason(),
+                    samplesSeen, manifest.getOffsets());
+        } catch (CheckpointPublisher.PublishFailedException e) {
+            metrics.publishFailed();
+            log.warn("Publishing {}:{} failed; will retry at the next attempt", settings.model(), version, e);
+        } catch (CheckpointFormatException e) {
+            throw new IllegalStateException("the checkpoint just written does not load", e);
+        }
+    }
+
+    private static List<Integer> toList(int[] values) {
+        List<Integer> out = new ArrayList<>(values.length);
+        for (int v : values) {
+            out.add(v);
+        }
+        return out;
+    }
+
+    private long lag() {
+        if (feed == null) {
+            return 0;
+        }
+        Map<TopicPartition, Long> trained = ledger.trainedPositions();
+        long lag = 0;
+        for (Map.Entry<TopicPartition, Long> e : feed.endOffsets().entrySet()) {
+            lag += Math.max(0, e.getValue() - trained.getOrDefault(e.getKey(), 0L));
+        }
+        return lag;
+    }
+
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Whether start-up is done and the service is training (for the readiness probe). */
+    public boolean isReady() {
+        return running && feed != null;
+    }
+
+    public long publishedVersion() {
+        return publishedVersion;
+    }
+
+    public long samplesSeen() {
+        return samplesSeen;
+    }
+
+    public GateDecision lastDecision() {
+        return lastDecision;
+    }
+
+    public long gateRejections() {
+        return metrics.rejections();
+    }
+
+    /** Where this run started consuming the examples topic, per partition (the lineage's resume point). */
+    public Map<TopicPartition, Long> startPositions() {
+        return feed == null ? Map.of() : feed.startPositions();
+    }
+
+    /** The optimizer's step count: restored from the checkpoint's optimizer state on resume. */
+    public long optimizerSteps() {
+        return network == null ? 0 : network.optimizerSteps();
+    }
+
+    public int holdoutSize() {
+        return holdout.size();
+    }
+
+    /** Stops training, waits for the loop and closes everything. Unpublished training is dropped. */
+    @Override
+    public void close() {
+        running = false;
+        if (looping) {
+            try {
+                stopped.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (feed != null) {
+            feed.close();
+        }
+        if (holdoutFeed != null) {
+            holdoutFeed.close();
+        }
+        if (published != null) {
+            published.close();
+        }
+        if (network != null) {
+            network.close();
+        }
+        if (transactional != null) {
+            transactional.close(Duration.ofSeconds(5));
+        }
+        if (deadLetterProducer != null) {
+            deadLetterProducer.close(Duration.ofSeconds(5));
+        }
+        if (store != null) {
+            store.close();
+        }
+    }
+}
