@@ -18,6 +18,11 @@ public final class ControlRecords {
     private ControlRecords() {
     }
 
+    /** The default policy (latest, nothing denied), as a base for records that clear a deny-list. */
+    public static VersionPolicy unpinPolicy() {
+        return VersionPolicy.latest();
+    }
+
     public static CheckpointControl pin(String model, long version, VersionPolicy current, String actor, String reason) {
         return record(model, ControlMode.PINNED, version, current.denied(), actor, reason);
     }

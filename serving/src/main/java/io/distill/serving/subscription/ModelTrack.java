@@ -109,6 +109,14 @@ public final class ModelTrack {
         return Set.copyOf(refused);
     }
 
+    /** Forgets this server's refusals so that refused versions are tried again; returns how many there were. */
+    public int forgetRefusals() {
+        int n = refused.size();
+        refused.clear();
+        retryNotBefore.clear();
+        return n;
+    }
+
     /** The version the policy selects now, skipping refused ones. */
     public OptionalLong selected() {
         return policy.select(manifests.navigableKeySet(), refused);
