@@ -1,0 +1,409 @@
+package io.distill.core.topics;
+
+import io.distill.core.config.DistillConfig;
+import io.distill.core.registry.RegistryClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ListTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every topic of the design in one place: names (a prefix, default {@code distill.}, in front of each
+ * suffix), partition counts, replication factor, cleanup policy and retention.
+ *
+ * <ul>
+ *   <li>Data topics (requests, soft-labels, responses, ground-truth, examples, holdout,
+ *       dead-letters) share one partition count (default 6); the topology's joins need the
+ *       co-partitioned ones to have equal counts, so {@link #ensure(Admin)} refuses to go on when an
+ *       existing one differs. They are deleted by age ({@code retention.ms}).
+ *   <li>checkpoints and checkpoint-control: one partition, compacted.
+ *   <li>checkpoint-blobs: one partition, compacted, {@code max.message.bytes} large enough for
+ *       chunks of {@link #blobChunkBytes()} (1 MiB by default).
+ * </ul>
+ *
+ * Configuration keys (see {@link #fromConfig(DistillConfig)}): {@code topics.prefix}, {@code
+ * topics.partitions}, {@code topics.replication.factor}, {@code topics.min.insync.replicas}, {@code
+ * topics.retention.ms}, {@code topics.deadletters.retention.ms}, {@code topics.blobs.chunk.bytes},
+ * {@code topics.blobs.max.message.bytes}.
+ */
+public final class TopicCatalogue {
+  private static final Logger log = LoggerFactory.getLogger(TopicCatalogue.class);
+
+  public static final String DEFAULT_PREFIX = "distill.";
+  public static final int DEFAULT_PARTITIONS = 6;
+  public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+  public static final Duration DEFAULT_DEAD_LETTER_RETENTION = Duration.ofDays(14);
+  public static final int DEFAULT_BLOB_CHUNK_BYTES = 1 << 20;
+  public static final int DEFAULT_BLOB_MAX_MESSAGE_BYTES = 2 << 20;
+
+  private final String prefix;
+  private final int partitions;
+  private final short replicationFactor;
+  private final Integer minInsyncReplicas;
+  private final Duration retention;
+  private final Duration deadLetterRetention;
+  private final int blobChunkBytes;
+  private final int blobMaxMessageBytes;
+  private final Map<DistillTopic, TopicDefinition> definitions = new EnumMap<>(DistillTopic.class);
+
+  private TopicCatalogue(Builder b) {
+    if (b.prefix == null || !b.prefix.matches("[a-zA-Z0-9._-]*")) {
+      throw new IllegalArgumentException("topics.prefix: only letters, digits, '.', '_' and '-' are allowed in topic names, got '"
+          + b.prefix + "'");
+    }
+    if (b.partitions < 1) {
+      throw new IllegalArgumentException("topics.partitions: must be at least 1, got " + b.partitions);
+    }
+    if (b.replicationFactor < 1) {
+      throw new IllegalArgumentException("topics.replication.factor: must be at least 1, got " + b.replicationFactor);
+    }
+    if (b.minInsyncReplicas != null && (b.minInsyncReplicas < 1 || b.minInsyncReplicas > b.replicationFactor)) {
+      throw new IllegalArgumentException("topics.min.insync.replicas: must be between 1 and the replication factor "
+          + b.replicationFactor + ", got " + b.minInsyncReplicas);
+    }
+    if (b.blobChunkBytes < 1024 || b.blobMaxMessageBytes < b.blobChunkBytes + 16 * 1024) {
+      throw new IllegalArgumentException("topics.blobs.max.message.bytes (" + b.blobMaxMessageBytes
+          + ") must exceed topics.blobs.chunk.bytes (" + b.blobChunkBytes + ", at least 1024) by 16 KiB for record overhead");
+    }
+    this.prefix = b.prefix;
+    this.partitions = b.partitions;
+    this.replicationFactor = b.replicationFactor;
+    this.minInsyncReplicas = b.minInsyncReplicas;
+    this.retention = b.retention;
+    this.deadLetterRetention = b.deadLetterRetention;
+    this.blobChunkBytes = b.blobChunkBytes;
+    this.blobMaxMessageBytes = b.blobMaxMessageBytes;
+    for (DistillTopic t : DistillTopic.values()) {
+      definitions.put(t, define(t));
+    }
+  }
+
+  private TopicDefinition define(DistillTopic t) {
+    Map<String, String> configs = new LinkedHashMap<>();
+    if (t.compacted()) {
+      configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+    } else {
+      configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE);
+      Duration r = t == DistillTopic.DEAD_LETTERS ? deadLetterRetention : retention;
+      configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(r.toMillis()));
+    }
+    if (t == DistillTopic.CHECKPOINT_BLOBS) {
+      configs.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(blobMaxMessageBytes));
+    }
+    if (minInsyncReplicas != null) {
+      configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minInsyncReplicas));
+    }
+    int p = t.role() == DistillTopic.Role.DATA ? partitions : 1;
+    return new TopicDefinition(t, prefix + t.suffix(), p, replicationFactor, configs);
+  }
+
+  /** The catalogue with every default (prefix {@code distill.}, 6 partitions, replication 1). */
+  public static TopicCatalogue defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Reads the {@code topics.*} keys listed in the class comment; unset keys keep their defaults. */
+  public static TopicCatalogue fromConfig(DistillConfig config) {
+    Builder b = builder()
+        .prefix(config.getString("topics.prefix", DEFAULT_PREFIX))
+        .partitions(config.getInt("topics.partitions", DEFAULT_PARTITIONS, 1, 10_000))
+        .replicationFactor((short) config.getInt("topics.replication.factor", 1, 1, Short.MAX_VALUE))
+        .retention(config.getDuration("topics.retention.ms", DEFAULT_RETENTION))
+        .deadLetterRetention(config.getDuration("topics.deadletters.retention.ms", DEFAULT_DEAD_LETTER_RETENTION))
+        .blobChunkBytes((int) config.getBytes("topics.blobs.chunk.bytes", DEFAULT_BLOB_CHUNK_BYTES))
+        .blobMaxMessageBytes((int) config.getBytes("topics.blobs.max.message.bytes", DEFAULT_BLOB_MAX_MESSAGE_BYTES));
+    if (config.find("topics.min.insync.replicas").isPresent()) {
+      b.minInsyncReplicas(config.getInt("topics.min.insync.replicas", 1, 1, Short.MAX_VALUE));
+    }
+    try {
+      return b.build();
+    } catch (IllegalArgumentException e) {
+      String msg = e.getMessage();
+      String key = msg.startsWith("topics.") && msg.contains(" ") ? msg.substring(0, msg.indexOf(' ')).replace(":", "") : "topics";
+      throw new io.distill.core.config.ConfigException(key, msg, e);
+    }
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  /** Partition count shared by the data topics. */
+  public int partitions() {
+    return partitions;
+  }
+
+  public short replicationFactor() {
+    return replicationFactor;
+  }
+
+  /** Size of checkpoint blob chunks the trainer should write. */
+  public int blobChunkBytes() {
+    return blobChunkBytes;
+  }
+
+  /** {@code max.message.bytes} of the blob topic; producers and consumers of chunks must allow it. */
+  public int blobMaxMessageBytes() {
+    return blobMaxMessageBytes;
+  }
+
+  /** Producer settings that let a blob chunk through ({@code max.request.size}). */
+  public Map<String, Object> blobProducerOverrides() {
+    return Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, blobMaxMessageBytes);
+  }
+
+  /** Consumer settings that fetch whole blob chunks. */
+  public Map<String, Object> blobConsumerOverrides() {
+    return Map.of(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, blobMaxMessageBytes,
+        ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Math.max(blobMaxMessageBytes, ConsumerConfig.DEFAULT_FETCH_MAX_BYTES));
+  }
+
+  public String name(DistillTopic topic) {
+    return definitions.get(topic).name();
+  }
+
+  public TopicDefinition definition(DistillTopic topic) {
+    return definitions.get(topic);
+  }
+
+  public Collection<TopicDefinition> definitions() {
+    return List.copyOf(definitions.values());
+  }
+
+  public String requests() {
+    return name(DistillTopic.REQUESTS);
+  }
+
+  public String softLabels() {
+    return name(DistillTopic.SOFT_LABELS);
+  }
+
+  public String responses() {
+    return name(DistillTopic.RESPONSES);
+  }
+
+  public String groundTruth() {
+    return name(DistillTopic.GROUND_TRUTH);
+  }
+
+  public String examples() {
+    return name(DistillTopic.EXAMPLES);
+  }
+
+  public String holdout() {
+    return name(DistillTopic.HOLDOUT);
+  }
+
+  public String checkpoints() {
+    return name(DistillTopic.CHECKPOINTS);
+  }
+
+  public String checkpointBlobs() {
+    return name(DistillTopic.CHECKPOINT_BLOBS);
+  }
+
+  public String checkpointControl() {
+    return name(DistillTopic.CHECKPOINT_CONTROL);
+  }
+
+  public String deadLetters() {
+    return name(DistillTopic.DEAD_LETTERS);
+  }
+
+  /** The topics with their serdes (Avro values through {@code registry}, string keys). */
+  public Topics topics(RegistryClient registry, boolean autoRegister) {
+    return new Topics(this, registry, autoRegister);
+  }
+
+  /** What {@link #ensure(Admin)} did. */
+  public record EnsureResult(List<String> created, List<String> existing) {}
+
+  /** {@link #ensure(Admin, Duration)} with 30 s per admin call. */
+  public EnsureResult ensure(Admin admin) {
+    return ensure(admin, Duration.ofSeconds(30));
+  }
+
+  /**
+   * Creates the catalogue's missing topics; idempotent (a topic created concurrently is fine).
+   * Existing topics are checked: a co-partitioned data topic with another partition count fails
+   * with {@link TopicMismatchException} naming every offender (nothing is altered); other differences
+   * (partition counts of other topics, a compacted topic that is not compacted) are logged as
+   * warnings.
+   */
+  public EnsureResult ensure(Admin admin, Duration timeout) {
+    Set<String> names = await(admin.listTopics(new ListTopicsOptions().listInternal(false)).names(), timeout, "list topics");
+    List<NewTopic> missing = new ArrayList<>();
+    List<String> existing = new ArrayList<>();
+    for (TopicDefinition d : definitions.values()) {
+      if (names.contains(d.name())) {
+        existing.add(d.name());
+      } else {
+        missing.add(d.newTopic());
+      }
+    }
+    List<String> created = new ArrayList<>();
+    if (!missing.isEmpty()) {
+      Map<String, KafkaFuture<Void>> results = admin.createTopics(missing).values();
+      for (NewTopic t : missing) {
+        try {
+          results.get(t.name()).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          created.add(t.name());
+          log.info("created topic {} ({} partition(s), replication {}, {})", t.name(), t.numPartitions(), t.replicationFactor(), t.configs());
+        } catch (ExecutionException e) {
+          if (e.getCause() instanceof TopicExistsException) {
+            existing.add(t.name());
+          } else {
+            throw new KafkaException("cannot create topic " + t.name() + ": " + e.getCause().getMessage(), e.getCause());
+          }
+        } catch (InterruptedException e) {
+          throw new InterruptException(e);
+        } catch (TimeoutException e) {
+          throw new KafkaException("timed out after " + timeout + " creating topic " + t.name(), e);
+        }
+      }
+    }
+    if (!existing.isEmpty()) {
+      check(admin, existing, timeout);
+    }
+    return new EnsureResult(List.copyOf(created), List.copyOf(existing));
+  }
+
+  private void check(Admin admin, List<String> existing, Duration timeout) {
+    Map<String, TopicDescription> described = await(admin.describeTopics(existing).allTopicNames(), timeout, "describe topics");
+    List<String> problems = new ArrayList<>();
+    Set<String> compacted = new HashSet<>();
+    for (TopicDefinition d : definitions.values()) {
+      TopicDescription td = described.get(d.name());
+      if (td == null) {
+        continue;
+      }
+      int actual = td.partitions().size();
+      if (actual != d.partitions()) {
+        String msg = "topic " + d.name() + " has " + actual + " partition(s), the catalogue says " + d.partitions();
+        if (d.topic().coPartitioned()) {
+          problems.add(msg + " (the topology joins it by request id with the other data topics, which needs equal counts)");
+        } else {
+          log.warn("{}", msg);
+        }
+      }
+      if (d.topic().compacted()) {
+        compacted.add(d.name());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new TopicMismatchException(problems);
+    }
+    if (!compacted.isEmpty()) {
+      List<ConfigResource> resources = compacted.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
+      Map<ConfigResource, Config> configs = await(admin.describeConfigs(resources).all(), timeout, "describe topic configs");
+      configs.forEach((r, c) -> {
+        var policy = c.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+        if (policy == null || !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {
+          log.warn("topic {} should be compacted but has cleanup.policy={}", r.name(), policy == null ? null : policy.value());
+        }
+      });
+    }
+  }
+
+  private static <T> T await(KafkaFuture<T> f, Duration timeout, String what) {
+    try {
+      return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      throw new InterruptException(e);
+    } catch (ExecutionException e) {
+      throw new KafkaException("cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new KafkaException("timed out after " + timeout + " trying to " + what, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TopicCatalogue[prefix=" + prefix + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor + "]";
+  }
+
+  /** Builder with the defaults of the class comment. */
+  public static final class Builder {
+    private String prefix = DEFAULT_PREFIX;
+    private int partitions = DEFAULT_PARTITIONS;
+    private short replicationFactor = 1;
+    private Integer minInsyncReplicas;
+    private Duration retention = DEFAULT_RETENTION;
+    private Duration deadLetterRetention = DEFAULT_DEAD_LETTER_RETENTION;
+    private int blobChunkBytes = DEFAULT_BLOB_CHUNK_BYTES;
+    private int blobMaxMessageBytes = DEFAULT_BLOB_MAX_MESSAGE_BYTES;
+
+    private Builder() {}
+
+    public Builder prefix(String prefix) {
+      this.prefix = prefix;
+      return this;
+    }
+
+    public Builder partitions(int partitions) {
+      this.partitions = partitions;
+      return this;
+    }
+
+    public Builder replicationFactor(short replicationFactor) {
+      this.replicationFactor = replicationFactor;
+      return this;
+    }
+
+    public Builder minInsyncReplicas(Integer minInsyncReplicas) {
+      this.minInsyncReplicas = minInsyncReplicas;
+      return this;
+    }
+
+    public Builder retention(Duration retention) {
+      this.retention = retention;
+      return this;
+    }
+
+    public Builder deadLetterRetention(Duration retention) {
+      this.deadLetterRetention = retention;
+      return this;
+    }
+
+    public Builder blobChunkBytes(int bytes) {
+      this.blobChunkBytes = bytes;
+      return this;
+    }
+
+    public Builder blobMaxMessageBytes(int bytes) {
+      this.blobMaxMessageBytes = bytes;
+      return this;
+    }
+
+    public TopicCatalogue build() {
+      return new TopicCatalogue(this);
+    }
+  }
+}
