@@ -31,8 +31,11 @@ public final class CheckpointLoader {
 
     public LoadedModel load(CheckpointManifest manifest) throws CheckpointRefusedException {
         contract.check(manifest);
+        long t0 = System.nanoTime();
         byte[] blob = blobs.fetch(manifest);
+        long t1 = System.nanoTime();
         Model model = restorer.restore(manifest, blob);
+        long t2 = System.nanoTime();
         int classes = expectedClasses(manifest);
         LoadedModel loaded = new LoadedModel(manifest, model, classes);
         try {
@@ -45,6 +48,9 @@ public final class CheckpointLoader {
             throw new CheckpointRefusedException(RefusalReason.WARMUP_FAILED,
                     "warm-up of " + manifest.getModelName() + " v" + manifest.getVersion() + " failed: " + e, e);
         }
+        log.debug("{} v{}: fetched and verified {} bytes in {} ms, restored in {} ms, warmed up in {} ms",
+                manifest.getModelName(), manifest.getVersion(), blob.length, (t1 - t0) / 1_000_000,
+                (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
         return loaded;
     }
 
