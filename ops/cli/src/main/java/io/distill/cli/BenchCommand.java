@@ -1,6 +1,8 @@
 package io.distill.cli;
 
+import io.distill.serving.bench.SwapBenchmark;
 import io.distill.teacher.bench.TeacherBenchmark;
+import io.distill.topology.bench.TopologyBenchmark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +13,9 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks; each ends by printing its figures as 'name: value' lines.",
         subcommands = {
-                TeacherBenchmark.class
+                TeacherBenchmark.class,
+                TopologyBenchmark.class,
+                SwapBenchmark.class
         })
 public final class BenchCommand implements Runnable {
 

@@ -4,7 +4,11 @@ import io.distill.cli.demo.DemoCommand;
 import io.distill.cli.load.LoadCommand;
 import io.distill.cli.stack.StackCommand;
 import io.distill.cli.stack.TopicsCommand;
+import io.distill.serving.cli.CheckpointsCommand;
+import io.distill.serving.cli.ServeCommand;
 import io.distill.teacher.cli.TeacherCommand;
+import io.distill.topology.app.TopologyCommand;
+import io.distill.trainer.cli.TrainerCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,6 +24,10 @@ import picocli.CommandLine.Command;
                 StackCommand.class,
                 TopicsCommand.class,
                 TeacherCommand.class,
+                TopologyCommand.class,
+                TrainerCommand.class,
+                ServeCommand.class,
+                CheckpointsCommand.class,
                 LoadCommand.class,
                 BenchCommand.class,
                 DemoCommand.class,
