@@ -53,10 +53,10 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--work-dir", defaultValue = ".distill", description = "Where teachers and demo output live (default ${DEFAULT-VALUE}).")
     Path workDir;
 
-    @Option(names = "--requests", description = "Requests to replay (default 60000, quick 9000).")
+    @Option(names = "--requests", description = "Requests to replay (default 60000, quick 15000).")
     Long requests;
 
-    @Option(names = "--rate", description = "Requests per second (default 300, quick 200).")
+    @Option(names = "--rate", description = "Requests per second (default 300, quick 250).")
     Double rate;
 
     @Option(names = "--label-fraction", defaultValue = "0.05", description = "Share of requests with late ground truth (default ${DEFAULT-VALUE}).")
@@ -73,8 +73,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long requestCount = requests != null ? requests : quick ? 9_000 : 60_000;
-        double requestRate = rate != null ? rate : quick ? 200 : 300;
+        long requestCount = requests != null ? requests : quick ? 15_000 : 60_000;
+        double requestRate = rate != null ? rate : quick ? 250 : 300;
         Duration bound = Duration.ofMillis((long) ((maxMinutes != null ? maxMinutes : quick ? 3.5 : 30) * 60_000));
         int evalLimit = evalImages != null ? evalImages : quick ? 2_000 : 10_000;
         Path demoDir = workDir.resolve("demo").toAbsolutePath();
@@ -119,6 +119,7 @@ public final class DemoCommand implements Callable<Integer> {
                     "trainer", "--config", config, "--model", MODEL, "--architecture", student,
                     "--temperature", "4", "--alpha", "0.9", "--threads", "1",
                     "--publish-every", Long.toString(publishEvery), "--first-version-after", Long.toString(publishEvery),
+                    "--publish-interval-ms", "10000",
                     "--gate-min-holdout", Long.toString(Math.min(2_000, requestCount / 20)),
                     "--metrics-port", Integer.toString(ports.trainer()))));
             for (int i = 0; i < 2; i++) {
@@ -155,8 +156,8 @@ public final class DemoCommand implements Callable<Integer> {
         if (!Files.isRegularFile(descriptor)) {
             List<String> args = new ArrayList<>(List.of("--id", teacherId, "--work-dir", workDir.toString()));
             if (quick) {
-                System.out.println("Training a QUICK teacher (one epoch on 20,000 images; the full demo trains a stronger one) ...");
-                args.addAll(List.of("--epochs", "1", "--train-limit", "20000",
+                System.out.println("Training a QUICK teacher (one epoch; the full demo trains a stronger one for 8 epochs) ...");
+                args.addAll(List.of("--epochs", "1",
                         "--arch-params", "{\"channels\":[8,16],\"dense\":64,\"dropout\":0.0}"));
             } else {
                 System.out.println("Training the convolutional teacher (8 epochs; reused on later runs) ...");
@@ -199,6 +200,9 @@ public final class DemoCommand implements Callable<Integer> {
         private long lastSamples;
         private long lastSoftLabels;
         private long lastRequests;
+        private long lastDispositions;
+        private long lastTrainerLag;
+        private long lastPublished;
 
         DemoRun(List<RoleProcess> roles, Ports ports, FashionMnist.Split test, int evalLimit, Duration bound) {
             this.roles = roles;
@@ -212,10 +216,10 @@ public final class DemoCommand implements Callable<Integer> {
 
         void monitor(RequestReplayer replayer, CompletableFuture<RequestReplayer.Stats> replay) throws Exception {
             Instant deadline = started.plus(bound);
-            Instant replayDone = null;
-            long stableSince = -1;
+            Instant drainedAt = null;
+            boolean announced = false;
             while (Instant.now().isBefore(deadline)) {
-                Thread.sleep(5_000);
+                Thread.sleep(3_000);
                 for (RoleProcess role : roles) {
                     if (!role.isAlive()) {
                         throw new IllegalStateException(role.name() + " exited (" + role.exitValue() + "); last lines of "
@@ -234,30 +238,40 @@ public final class DemoCommand implements Callable<Integer> {
                     });
                 }
                 System.out.printf(Locale.ROOT,
-                        "[%4ds] requests %,7d | soft labels %,7d | examples %,7d | trained %,8d | hold-out agreement %s | serving v%s / v%s | test acc %s%n",
-                        Duration.between(started, Instant.now()).toSeconds(), replayer.requestsSent(), lastSoftLabels,
+                        "[%4ds] requests %,7d | soft labels %,7d | examples %,7d | trained %,8d | hold-out agreement %s | published v%d | serving v%s / v%s | test acc %s%n",
+                        Duration.between(started, Instant.now()).toSeconds(), lastRequests, lastSoftLabels,
                         lastExamples, lastSamples, Double.isNaN(lastAgreement) ? "  -  " : String.format(Locale.ROOT, "%.3f", lastAgreement),
-                        a.version() < 0 ? "-" : Long.toString(a.version()), b.version() < 0 ? "-" : Long.toString(b.version()),
+                        lastPublished, a.version() < 0 ? "-" : Long.toString(a.version()), b.version() < 0 ? "-" : Long.toString(b.version()),
                         curve.isEmpty() ? "-" : String.format(Locale.ROOT, "%.3f", curve.get(curve.size() - 1).accuracy()));
-                if (replay.isDone() && replayDone == null) {
-                    replayDone = Instant.now();
-                    System.out.println("All requests sent; waiting for the pipeline to drain and a final checkpoint ...");
+                if (!replay.isDone()) {
+                    continue;
                 }
-                if (replayDone != null) {
-                    // Finished when the trainer has stopped advancing for a while and the last published version was evaluated.
-                    if (lastSamples == stableSince && a.version() == evaluatedVersion && a.version() > 0
-                            && Duration.between(replayDone, Instant.now()).toSeconds() > 20) {
-                        break;
-                    }
-                    stableSince = lastSamples;
+                if (!announced) {
+                    announced = true;
+                    System.out.println("All requests sent; waiting until every request has a disposition, the trainer has consumed"
+                            + " every example and the servers serve the last published version ...");
+                }
+                boolean drained = lastDispositions >= lastRequests && lastTrainerLag == 0 && lastPublished > 0
+                        && a.version() == lastPublished && b.version() == lastPublished && evaluatedVersion == lastPublished;
+                if (!drained) {
+                    drainedAt = null;
+                } else if (drainedAt == null) {
+                    drainedAt = Instant.now();
+                } else if (Duration.between(drainedAt, Instant.now()).toSeconds() >= 12) {
+                    // Nothing moved for a publish interval: the trainer's last candidate was published or refused.
+                    return;
                 }
             }
+            System.out.println("Time bound of " + bound.toSeconds() + " s reached.");
         }
 
         private void scrape() {
             lastSoftLabels = (long) sum(ports.teacher(), "distill_teacher_requests_total", Map.of("outcome", "labelled"));
             lastExamples = (long) sum(ports.topology(), "distill_topology_examples_total", Map.of());
             lastSamples = (long) sum(ports.trainer(), "distill_trainer_samples_total", Map.of());
+            lastDispositions = (long) sum(ports.topology(), "distill_topology_dispositions_total", Map.of());
+            lastTrainerLag = (long) sum(ports.trainer(), "distill_trainer_consumer_lag", Map.of());
+            lastPublished = (long) sum(ports.trainer(), "distill_trainer_published_version", Map.of());
             double agreement = sum(ports.trainer(), "distill_trainer_holdout_agreement", Map.of());
             if (agreement > 0) {
                 lastAgreement = agreement;
