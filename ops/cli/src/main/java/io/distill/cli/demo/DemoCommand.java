@@ -295,7 +295,8 @@ public final class DemoCommand implements Callable<Integer> {
             Path csv = demoDir.resolve("learning-curve.csv");
             List<LearningCurveChart.Series> series = List.of(new LearningCurveChart.Series("student " + student, curve));
             List<LearningCurveChart.Reference> refs = List.of(new LearningCurveChart.Reference("teacher " + teacherId, teacherAccuracy));
-            LearningCurveChart.writePng(png, "Distill demo: student test accuracy of published checkpoints", series, refs);
+            LearningCurveChart.writePng(png, "Distill demo: student test accuracy of published checkpoints",
+                    String.format(Locale.ROOT, "test accuracy (%,d Fashion-MNIST test images)", evalLimit), series, refs);
             LearningCurveChart.writeCsv(csv, series, refs);
 
             System.out.println();

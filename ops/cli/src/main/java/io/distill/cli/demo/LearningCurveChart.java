@@ -45,7 +45,8 @@ public final class LearningCurveChart {
     private LearningCurveChart() {
     }
 
-    public static void writePng(Path file, String title, List<Series> series, List<Reference> references) throws IOException {
+    public static void writePng(Path file, String title, String yLabel, List<Series> series, List<Reference> references)
+            throws IOException {
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
@@ -81,7 +82,7 @@ public final class LearningCurveChart {
             g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
             g.setColor(Color.BLACK);
             g.drawString(title, LEFT, 30);
-            drawAxes(g, axes);
+            drawAxes(g, axes, yLabel);
 
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
             int legendY = TOP + 15;
@@ -145,7 +146,7 @@ public final class LearningCurveChart {
         return y + 18;
     }
 
-    private static void drawAxes(Graphics2D g, Axes axes) {
+    private static void drawAxes(Graphics2D g, Axes axes, String yLabel) {
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         g.setStroke(new BasicStroke(1f));
         for (int i = 0; i <= 5; i++) {
@@ -161,7 +162,8 @@ public final class LearningCurveChart {
             int x = axes.x(v);
             g.setColor(Color.BLACK);
             g.drawLine(x, HEIGHT - BOTTOM, x, HEIGHT - BOTTOM + 5);
-            String label = v >= 1000 ? (v / 1000) + "k" : Long.toString(v);
+            String label = v >= 10_000 ? (v / 1000) + "k"
+                    : v >= 1000 ? String.format(Locale.ROOT, "%.1fk", v / 1000.0) : Long.toString(v);
             g.drawString(label, x - g.getFontMetrics().stringWidth(label) / 2, HEIGHT - BOTTOM + 20);
         }
         g.drawLine(LEFT, TOP, LEFT, HEIGHT - BOTTOM);
@@ -169,7 +171,7 @@ public final class LearningCurveChart {
         g.drawString("samples seen by the student", WIDTH / 2 - 80, HEIGHT - 25);
         Graphics2D rotated = (Graphics2D) g.create();
         rotated.rotate(-Math.PI / 2);
-        rotated.drawString("test accuracy (10k Fashion-MNIST test images)", -HEIGHT / 2 - 130, 20);
+        rotated.drawString(yLabel, -HEIGHT / 2 - rotated.getFontMetrics().stringWidth(yLabel) / 2, 20);
         rotated.dispose();
     }
 

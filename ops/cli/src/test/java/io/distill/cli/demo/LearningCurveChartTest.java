@@ -22,7 +22,7 @@ class LearningCurveChartTest {
                 new LearningCurveChart.Point(20_000, 0.85, 3))));
         List<LearningCurveChart.Reference> refs = List.of(new LearningCurveChart.Reference("teacher", 0.91));
         Path png = dir.resolve("curve.png");
-        LearningCurveChart.writePng(png, "Learning curve", series, refs);
+        LearningCurveChart.writePng(png, "Learning curve", "test accuracy", series, refs);
         BufferedImage image = ImageIO.read(png.toFile());
         assertEquals(900, image.getWidth());
         // the plot is not blank: some pixels carry the series colour
