@@ -105,6 +105,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private long lastAttemptNanos = System.nanoTime();
     private volatile boolean running = true;
     private volatile boolean looping;
+    private volatile long waitedNanos;
     private volatile GateDecision lastDecision;
     private volatile long publishedVersion;
 
@@ -248,7 +249,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
         long windowSamples = 0;
         try {
             while (running) {
+                long waitStart = System.nanoTime();
                 Optional<MicroBatch> next = feed.next(Duration.ofMillis(100));
+                waitedNanos += System.nanoTime() - waitStart;
                 if (next.isPresent()) {
                     MicroBatch batch = next.get();
                     ensureNetwork();
@@ -258,8 +261,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
                     if (now - windowStart > 10_000_000_000L) {
                         double rate = windowSamples / ((now - windowStart) / 1e9);
                         metrics.throughput(rate);
-                        log.info("{} samples trained ({} samples/s), lag {}, hold-out {}, replay {}, published v{}",
-                                samplesSeen, Math.round(rate), lag(), holdout.size(), replay.size(), publishedVersion);
+                        log.info("{} samples trained ({} samples/s), lag {}, {} batches ready, hold-out {}, replay {},"
+                                + " published v{}", samplesSeen, Math.round(rate), lag(), feed.readyBatches(),
+                                holdout.size(), replay.size(), publishedVersion);
                         windowStart = now;
                         windowSamples = 0;
                     }
@@ -435,6 +439,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
 
     public long publishedVersion() {
         return publishedVersion;
+    }
+
+    /** Time the training thread spent waiting for a ready batch (starved by the stream), in nanoseconds. */
+    public long waitedNanos() {
+        return waitedNanos;
     }
 
     public long samplesSeen() {

@@ -1,0 +1,53 @@
+package io.distill.trainer.config;
+
+import io.distill.core.architecture.ArchitectureSpec;
+import io.distill.core.config.DistillConfig;
+import io.distill.trainer.adaptive.AdaptiveWeighting;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class TrainerSettingsTest {
+
+    @Test
+    void defaultsDescribeTheReferenceStudent() {
+        TrainerSettings s = TrainerSettings.fromConfig(DistillConfig.of(TrainerSettings.DEFAULTS));
+        assertEquals(ArchitectureSpec.mlp(List.of(800, 800), 0.0), s.architecture());
+        assertEquals(128, s.batchSize());
+        assertNull(s.inputShape());
+        assertEquals(2000, s.gate().minHoldout());
+        assertEquals("distill-trainer-fashion-student", s.transactionalId());
+        assertEquals(4.0, s.schedule().at(0).temperature());
+    }
+
+    @Test
+    void keysOverrideDefaults() {
+        Map<String, String> c = new HashMap<>(TrainerSettings.DEFAULTS);
+        c.put("trainer.architecture", "cnn:16,32/k5/d64");
+        c.put("trainer.input.shape", "1,28,28");
+        c.put("trainer.adaptive", "disagreement");
+        c.put("trainer.distillation.schedule", "0:4:0.9,1000:1:0.5");
+        c.put("trainer.distillation.interpolation", "linear");
+        TrainerSettings s = TrainerSettings.fromConfig(DistillConfig.of(c));
+        assertEquals(ArchitectureSpec.cnn(List.of(16, 32), 5, 64, 0.0), s.architecture());
+        assertArrayEquals(new int[]{1, 28, 28}, s.inputShape());
+        assertEquals(AdaptiveWeighting.DISAGREEMENT, s.adaptive());
+        assertEquals(2.5, s.schedule().at(500).temperature(), 1e-9);
+    }
+
+    @Test
+    void architectureShortForms() {
+        assertEquals(ArchitectureSpec.mlp(List.of(64), 0.1), ArchitectureSpecs.parse("mlp:64", 0.1));
+        assertEquals(ArchitectureSpec.mlp(List.of(10, 20), 0.0),
+                ArchitectureSpecs.parse("mlp:{\"hidden\":[10,20],\"dropout\":0.0}", 0.3));
+        assertThrows(IllegalArgumentException.class, () -> ArchitectureSpecs.parse("mlp", 0));
+        assertThrows(IllegalArgumentException.class, () -> ArchitectureSpecs.parse("cnn:8/x3", 0));
+    }
+}
