@@ -42,7 +42,7 @@ import java.util.TreeMap;
  * punctuate.interval.ms   1000               wall-clock scan period of the timeouts
  * deadletter.max.value.bytes 65536          raw bytes kept in a dead letter
  * metrics.host/port       0.0.0.0 / 9404     Prometheus endpoint (port 0 = any free port)
- * state.dir               (Kafka default)
+ * state.dir               .distill/streams under the working directory
  * num.stream.threads      1
  * </pre>
  */
