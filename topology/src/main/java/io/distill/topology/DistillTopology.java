@@ -136,10 +136,9 @@ public final class DistillTopology {
         // OUT_OF_ORDER_SEQUENCE_NUMBER under load (see docs/BENCHMARKS.md); overridable with
         // kafka.producer.max.in.flight.requests.per.connection.
         props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION), "1");
-        String stateDir = config.get("state.dir", null);
-        if (stateDir != null) {
-            props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
-        }
+        // Not Kafka's default under /tmp, which the OS may clean while the application runs.
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.get("state.dir",
+                java.nio.file.Path.of(".distill", "streams").toAbsolutePath().toString()));
         props.putAll(config.kafkaOverrides());
         return props;
     }

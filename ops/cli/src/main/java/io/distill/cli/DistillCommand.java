@@ -1,6 +1,7 @@
 package io.distill.cli;
 
 import io.distill.cli.demo.DemoCommand;
+import io.distill.cli.docs.DocsCommand;
 import io.distill.cli.load.LoadCommand;
 import io.distill.cli.stack.StackCommand;
 import io.distill.cli.stack.TopicsCommand;
@@ -31,6 +32,7 @@ import picocli.CommandLine.Command;
                 LoadCommand.class,
                 BenchCommand.class,
                 DemoCommand.class,
+                DocsCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class DistillCommand implements Runnable {

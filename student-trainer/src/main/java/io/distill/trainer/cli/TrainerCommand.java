@@ -125,7 +125,7 @@ public final class TrainerCommand implements Callable<Integer> {
     @Option(names = "--topic-prefix", description = "Topic name prefix [topics.prefix].")
     String topicPrefix;
 
-    @Option(names = "--metrics-port", description = "Port of /metrics, /health, /ready; 0 = any, -1 = none [trainer.metrics.port].")
+    @Option(names = "--metrics-port", description = "Port of /metrics, /health, /ready; 0 = any, -1 = none [metrics.port].")
     Integer metricsPort;
 
     @Option(names = {"-D", "--set"}, description = "Any configuration key=value.")
@@ -134,9 +134,9 @@ public final class TrainerCommand implements Callable<Integer> {
     /** The effective configuration: defaults < file < environment < flags. */
     DistillConfig configuration() {
         Map<String, String> defaults = new LinkedHashMap<>(TrainerSettings.DEFAULTS);
-        defaults.put("kafka.bootstrap.servers", "localhost:9092");
-        defaults.put("registry.url", "http://localhost:8081/apis/ccompat/v7");
-        defaults.put("trainer.metrics.port", "9403");
+        defaults.put("kafka.bootstrap.servers", "127.0.0.1:9092");
+        defaults.put("registry.url", "http://127.0.0.1:8081/apis/ccompat/v7");
+        defaults.put("metrics.port", "9403");
         DistillConfig.Builder b = DistillConfig.builder().defaults(defaults);
         if (configFile != null) {
             b.propertiesFile(configFile);
@@ -173,7 +173,7 @@ public final class TrainerCommand implements Callable<Integer> {
         flags.put("kafka.bootstrap.servers", bootstrapServers);
         flags.put("registry.url", registryUrl);
         flags.put("topics.prefix", topicPrefix);
-        flags.put("trainer.metrics.port", metricsPort);
+        flags.put("metrics.port", metricsPort);
         flags.values().removeIf(java.util.Objects::isNull);
         flags.putAll(extra);
         return b.overrides(flags).build();
@@ -194,8 +194,8 @@ public final class TrainerCommand implements Callable<Integer> {
         }
         RegistryClient registry = new HttpRegistryClient(config.registryClientConfig());
         Topics topics = catalogue.topics(registry, config.getBoolean("serde.auto.register", true));
-        int port = config.getInt("trainer.metrics.port", 9403, -1, 65535);
-        try (ServiceEndpoint endpoint = port >= 0 ? ServiceEndpoint.start("student-trainer", "0.0.0.0", port) : null) {
+        int port = config.getInt("metrics.port", 9403, -1, 65535);
+        try (ServiceEndpoint endpoint = port >= 0 ? ServiceEndpoint.start("student-trainer", config.getString("metrics.host", "127.0.0.1"), port) : null) {
             io.micrometer.core.instrument.MeterRegistry meters = endpoint != null ? endpoint.registry()
                     : new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
             TrainerService service = new TrainerService(settings, topics, config.kafkaProperties(),

@@ -149,7 +149,7 @@ final class StreamFixture implements AutoCloseable {
         c.put("trainer.gate.min.holdout", "1000");
         c.put("trainer.gate.first.version.after.samples", "1500");
         c.put("trainer.device", "cpu");
-        c.put("trainer.metrics.port", "-1");
+        c.put("metrics.port", "-1");
         return c;
     }
 

@@ -40,8 +40,8 @@ public final class TeacherConfig {
     /** @return every key's default */
     public static Map<String, String> defaults() {
         Map<String, String> d = new LinkedHashMap<>();
-        d.put(BOOTSTRAP, "localhost:9092");
-        d.put(REGISTRY_URL, "http://localhost:8081/apis/ccompat/v7");
+        d.put(BOOTSTRAP, "127.0.0.1:9092");
+        d.put(REGISTRY_URL, "http://127.0.0.1:8081/apis/ccompat/v7");
         d.put(DEVICE, "auto");
         d.put(INSTANCE_ID, "0");
         d.put(GUARANTEE, "exactly_once");

@@ -99,7 +99,7 @@ public final class TeacherServeCommand implements Callable<Integer> {
             + "(teacher.simulated.latency.ms, default 0).")
     Long simulatedLatencyMs;
 
-    @Option(names = "--topics-prefix", description = "Prefix of every topic name (topics.prefix, default distill.).")
+    @Option(names = "--topic-prefix", description = "Prefix of every topic name (topics.prefix, default distill.).")
     String topicsPrefix;
 
     private volatile TeacherService service;

@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * <pre>
  * application.id          distill-topology
  * bootstrap.servers       127.0.0.1:9092
- * registry.url            http://127.0.0.1:8085/apis/ccompat/v7   (registry.* as in core's DistillConfig)
+ * registry.url            http://127.0.0.1:8081/apis/ccompat/v7   (registry.* as in core's DistillConfig)
  * topics.*                                   core's topic catalogue: topics.prefix (distill.), topics.partitions, ...
  * teachers                (none)             expected teacher ids, comma separated
  * teacher.ID.weight       1.0                prior weight of one teacher
@@ -42,7 +42,7 @@ import java.util.TreeMap;
  * punctuate.interval.ms   1000               wall-clock scan period of the timeouts
  * deadletter.max.value.bytes 65536          raw bytes kept in a dead letter
  * metrics.host/port       0.0.0.0 / 9404     Prometheus endpoint (port 0 = any free port)
- * state.dir               (Kafka default)
+ * state.dir               .distill/streams under the working directory
  * num.stream.threads      1
  * </pre>
  */
@@ -140,7 +140,7 @@ public final class TopologyConfig {
     }
 
     public String registryUrl() {
-        return get("registry.url", "http://127.0.0.1:8085/apis/ccompat/v7");
+        return get("registry.url", "http://127.0.0.1:8081/apis/ccompat/v7");
     }
 
     /** @return core's topic catalogue of the {@code topics.*} settings (prefix, partitions, retention) */

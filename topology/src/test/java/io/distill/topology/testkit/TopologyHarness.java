@@ -51,6 +51,7 @@ public final class TopologyHarness implements AutoCloseable {
         all.put("teachers", "cnn-a,cnn-b");
         all.put("ensemble.timeout.ms", "5000");
         all.put("holdout.fraction", "0");
+        all.put("state.dir", freshStateDir());
         all.putAll(settings);
         this.config = TopologyConfig.from(all);
         this.serdes = RegistrySerdes.on(registry);
@@ -132,5 +133,14 @@ public final class TopologyHarness implements AutoCloseable {
     @Override
     public void close() {
         driver.close();
+    }
+
+    /** Each harness gets its own state directory, so no store content survives from another run of the same application id. */
+    private static String freshStateDir() {
+        try {
+            return java.nio.file.Files.createTempDirectory("distill-topology-test").toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

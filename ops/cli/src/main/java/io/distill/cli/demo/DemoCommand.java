@@ -113,7 +113,7 @@ public final class DemoCommand implements Callable<Integer> {
                     "--metrics-port", Integer.toString(ports.teacher()))));
             roles.add(RoleProcess.start("topology", "512m", logs, Map.of(), List.of(), List.of(
                     "topology", "--config", config, "--teachers", teacherId, "--ensemble-timeout-ms", "3000",
-                    "--set", "kafka.commit.interval.ms=1000",
+                    "--set", "kafka.commit.interval.ms=1000", "--set", "state.dir=" + demoDir.resolve("stack").resolve("topology-state"),
                     "--metrics-port", Integer.toString(ports.topology()))));
             long publishEvery = Math.max(1_000, requestCount / 12);
             roles.add(RoleProcess.start("trainer", "1g", logs, Map.of(), List.of(), List.of(

@@ -49,8 +49,8 @@ public final class StackCommand implements Callable<Integer> {
     @Option(names = "--partitions", defaultValue = "6", description = "Partitions of the data topics (default ${DEFAULT-VALUE}).")
     int partitions;
 
-    @Option(names = "--no-topics", negatable = true, defaultValue = "true", fallbackValue = "true",
-            description = "Create the topics and register the schemas (default true).")
+    @Option(names = "--topics", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Create the topics and register the schemas; --no-topics skips it (default true).")
     boolean createTopics;
 
     @Override
