@@ -3,6 +3,7 @@ package io.distill.cli;
 import io.distill.serving.bench.SwapBenchmark;
 import io.distill.teacher.bench.TeacherBenchmark;
 import io.distill.topology.bench.TopologyBenchmark;
+import io.distill.trainer.cli.TrainerBenchmark;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,6 +16,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 TeacherBenchmark.class,
                 TopologyBenchmark.class,
+                TrainerBenchmark.class,
                 SwapBenchmark.class
         })
 public final class BenchCommand implements Runnable {
