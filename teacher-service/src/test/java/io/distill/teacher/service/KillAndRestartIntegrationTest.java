@@ -37,7 +37,7 @@ class KillAndRestartIntegrationTest {
                 "--model", teacher.toString(),
                 "--bootstrap-servers", f.stack.bootstrapServers(),
                 "--registry-url", f.stack.registryUrl(),
-                "--topics-prefix", f.catalogue.prefix(),
+                "--topic-prefix", f.catalogue.prefix(),
                 "--guarantee", "exactly_once",
                 "--max-batch-size", "16",
                 "--commit-interval-ms", "100",
