@@ -166,6 +166,68 @@ public final class ChunkedBlob {
     }
 
     /**
+     * {@link #verify(List, long, String, byte[])} with the manifest's chunk list, size and hash.
+     *
+     * @param manifest the manifest of the checkpoint
+     * @param blob the whole blob as read back
+     * @throws CheckpointVerificationException naming the failed check
+     */
+    public static void verify(CheckpointManifest manifest, byte[] blob) throws CheckpointVerificationException {
+        verify(manifest.getChunks(), manifest.getTotalBytes(), manifest.getSha256(), blob);
+    }
+
+    /**
+     * The checks of {@link #reassemble(List, long, String, IntFunction)} on a blob that is already in one piece,
+     * without copying it: references numbered 0..n-1; their sizes add up to {@code totalBytes}, which is the blob's
+     * length; each chunk's range has its declared SHA-256; the whole blob has {@code sha256}.
+     *
+     * @param refs the chunk references, in order
+     * @param totalBytes declared size of the blob
+     * @param sha256 declared lower-case hex SHA-256 of the blob
+     * @param blob the bytes
+     * @throws CheckpointVerificationException naming the failed check
+     */
+    public static void verify(List<ChunkRef> refs, long totalBytes, String sha256, byte[] blob)
+            throws CheckpointVerificationException {
+        long sum = 0;
+        for (int i = 0; i < refs.size(); i++) {
+            ChunkRef ref = refs.get(i);
+            if (ref.getIndex() != i) {
+                throw new CheckpointVerificationException(
+                        Failure.MISSING_CHUNK, i, "reference " + i + " has index " + ref.getIndex());
+            }
+            if (ref.getSizeBytes() < 0) {
+                throw new CheckpointVerificationException(
+                        Failure.CHUNK_SIZE_MISMATCH, i, "negative size " + ref.getSizeBytes());
+            }
+            sum += ref.getSizeBytes();
+        }
+        if (sum != totalBytes || blob.length != totalBytes) {
+            throw new CheckpointVerificationException(Failure.SIZE_MISMATCH, -1, "chunks add up to " + sum
+                    + " bytes, the blob is declared " + totalBytes + " and has " + blob.length);
+        }
+        MessageDigest chunk = newSha256();
+        MessageDigest whole = newSha256();
+        int off = 0;
+        for (ChunkRef ref : refs) {
+            int len = (int) ref.getSizeBytes();
+            chunk.update(blob, off, len);
+            String actual = HexFormat.of().formatHex(chunk.digest());
+            if (!actual.equalsIgnoreCase(ref.getSha256())) {
+                throw new CheckpointVerificationException(Failure.CHUNK_SHA_MISMATCH, ref.getIndex(),
+                        "chunk SHA-256 is " + actual + ", declared " + ref.getSha256());
+            }
+            whole.update(blob, off, len);
+            off += len;
+        }
+        String actual = HexFormat.of().formatHex(whole.digest());
+        if (!actual.equalsIgnoreCase(sha256)) {
+            throw new CheckpointVerificationException(
+                    Failure.WHOLE_SHA_MISMATCH, -1, "blob SHA-256 is " + actual + ", declared " + sha256);
+        }
+    }
+
+    /**
      * @param data bytes
      * @return their lower-case hex SHA-256
      */

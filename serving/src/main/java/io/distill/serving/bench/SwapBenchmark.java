@@ -60,8 +60,9 @@ public final class SwapBenchmark implements Callable<Integer> {
     @Option(names = "--hidden", split = ",", description = "Hidden widths of the MLP (default 800,800: ~5 MB).")
     List<Integer> hidden = List.of(800, 800);
 
-    @Option(names = "--chunk-bytes", description = "Blob chunk size (default 524288).")
-    int chunkBytes = 512 * 1024;
+    @Option(names = "--chunk-bytes", description = "Blob chunk size (default: the topic catalogue's "
+            + "topics.blobs.chunk.bytes, " + TopicCatalogue.DEFAULT_BLOB_CHUNK_BYTES + ", what the trainer writes).")
+    int chunkBytes = TopicCatalogue.DEFAULT_BLOB_CHUNK_BYTES;
 
     @Option(names = "--pause-ms", description = "Pause between a version being served everywhere and the next (default 200).")
     long pauseMs = 200;
@@ -93,7 +94,9 @@ public final class SwapBenchmark implements Callable<Integer> {
         Map<String, Object> kafka = new LinkedHashMap<>();
         kafka.put("bootstrap.servers", bootstrap);
         TopicCatalogue catalogue = TopicCatalogue.builder().prefix("bench-swap-" + System.currentTimeMillis() + ".")
-                .partitions(1).build();
+                .partitions(1).blobChunkBytes(chunkBytes)
+                .blobMaxMessageBytes(Math.max(TopicCatalogue.DEFAULT_BLOB_MAX_MESSAGE_BYTES, chunkBytes + (64 << 10)))
+                .build();
         try (var admin = org.apache.kafka.clients.admin.Admin.create(kafka)) {
             catalogue.ensure(admin);
         }
@@ -203,6 +206,7 @@ public final class SwapBenchmark implements Callable<Integer> {
         figures.put("versions", Integer.toString(versions));
         figures.put("checkpoint_mb", String.format("%.2f", checkpoint.size() / 1e6));
         figures.put("swap_to_all_p50_ms", String.format("%.1f", percentile(sorted, 0.50)));
+        figures.put("swap_to_all_p90_ms", String.format("%.1f", percentile(sorted, 0.90)));
         figures.put("swap_to_all_p99_ms", String.format("%.1f", percentile(sorted, 0.99)));
         figures.put("swap_to_all_max_ms", String.format("%.1f", sorted[sorted.length - 1]));
         figures.put("requests", Long.toString(requests.get()));

@@ -6,19 +6,17 @@ import io.distill.core.checkpoint.store.BlobIntegrityException;
 import io.distill.core.checkpoint.store.BlobStore;
 import io.distill.core.checkpoint.store.BlobStores;
 import io.distill.schema.CheckpointManifest;
-import io.distill.schema.ChunkRef;
 
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Fetches blobs from whichever core {@link BlobStore} a manifest names (opened read-only, one per URI) and verifies
- * them with core's {@link ChunkedBlob#reassemble}: chunk numbering, total size, every chunk's size and SHA-256, and
- * the whole blob's SHA-256.
+ * Fetches blobs from whichever core {@link BlobStore} a manifest names (opened read-only once per URI and kept open,
+ * so a Kafka store's reading consumer serves every load) and verifies them: the store checks each chunk's size and
+ * SHA-256 as it reads, then core's {@link ChunkedBlob#verify} checks the assembled blob in place (chunk numbering,
+ * total size, every chunk's SHA-256, the whole blob's SHA-256).
  */
 public final class StoreBlobSource implements BlobSource, AutoCloseable {
 
@@ -59,17 +57,10 @@ public final class StoreBlobSource implements BlobSource, AutoCloseable {
             throw new CheckpointRefusedException(RefusalReason.SIZE_MISMATCH,
                     name + ": blob has " + blob.length + " bytes, manifest says " + manifest.getTotalBytes());
         }
-        List<ChunkRef> refs = manifest.getChunks();
-        long[] offsets = new long[refs.size() + 1];
-        for (int i = 0; i < refs.size(); i++) {
-            offsets[i + 1] = offsets[i] + Math.max(0, refs.get(i).getSizeBytes());
-        }
         try {
-            return ChunkedBlob.reassemble(manifest, i -> {
-                long from = offsets[i];
-                long to = offsets[i + 1];
-                return from > blob.length ? null : Arrays.copyOfRange(blob, (int) from, (int) Math.min(to, blob.length));
-            });
+            // In place: the blob is not copied again chunk by chunk.
+            ChunkedBlob.verify(manifest, blob);
+            return blob;
         } catch (CheckpointVerificationException e) {
             RefusalReason reason = switch (e.failure()) {
                 case SIZE_MISMATCH -> RefusalReason.SIZE_MISMATCH;

@@ -5,9 +5,12 @@ import io.distill.stack.EmbeddedStack;
 import io.distill.stack.junit.IntegrationTest;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,6 +18,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -108,6 +115,133 @@ class KafkaBlobStoreTest {
             }
             assertThrows(BlobIntegrityException.class, () -> store.get("m", 3, byKey));
         }
+    }
+
+    /** Sends one chunk record and returns its reference, with the offset it got, as {@link KafkaBlobStore#put} does. */
+    private static ChunkRef send(KafkaProducer<byte[], byte[]> producer, String topic, String model, long version,
+                                 int index, byte[] chunk) throws Exception {
+        String key = ManifestKeys.chunkKey(model, version, index);
+        RecordMetadata meta = producer.send(new ProducerRecord<>(topic, 0, key.getBytes(StandardCharsets.UTF_8), chunk))
+                .get();
+        return ChunkDigests.reference(index, chunk, key + "@" + meta.partition() + ":" + meta.offset());
+    }
+
+    private static byte[] randomBytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    @Test
+    void readsAcrossAbortedAndInterleavedRecordsInOnePass(EmbeddedStack stack) throws Exception {
+        String topic = stack.createTopic(stack.uniqueTopic("blobs-gaps"), 1, Map.of("cleanup.policy", "compact"));
+        List<byte[]> v1 = List.of(randomBytes(300_000, 1), randomBytes(200_000, 2), randomBytes(1_000, 3));
+        List<byte[]> v2 = List.of(randomBytes(250_000, 4), randomBytes(7, 5));
+        List<ChunkRef> refs1 = new ArrayList<>();
+        List<ChunkRef> refs2 = new ArrayList<>();
+        List<ChunkRef> abortedRefs = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> a = transactionalProducer(stack, "blob-gap-a");
+             KafkaProducer<byte[], byte[]> b = transactionalProducer(stack, "blob-gap-b");
+             KafkaProducer<byte[], byte[]> c = transactionalProducer(stack, "blob-gap-c")) {
+            a.beginTransaction();
+            b.beginTransaction();
+            c.beginTransaction();
+            // v1 (a), an aborted write of v3 (b) and v2 (c) interleave record by record on the one partition.
+            refs1.add(send(a, topic, "m", 1, 0, v1.get(0)));
+            abortedRefs.add(send(b, topic, "m", 3, 0, randomBytes(100_000, 6)));
+            refs2.add(send(c, topic, "m", 2, 0, v2.get(0)));
+            refs1.add(send(a, topic, "m", 1, 1, v1.get(1)));
+            abortedRefs.add(send(b, topic, "m", 3, 1, randomBytes(100_000, 7)));
+            refs2.add(send(c, topic, "m", 2, 1, v2.get(1)));
+            refs1.add(send(a, topic, "m", 1, 2, v1.get(2)));
+            b.abortTransaction();
+            a.commitTransaction();
+            c.commitTransaction();
+        }
+        byte[] blob1 = ChunkDigests.concat(v1);
+        byte[] blob2 = ChunkDigests.concat(v2);
+        try (KafkaBlobStore reader = KafkaBlobStore.reader(topic, stack.clientProperties())) {
+            assertArrayEquals(blob1, reader.get("m", 1, refs1));
+            assertArrayEquals(blob2, reader.get("m", 2, refs2));
+            // The same reader goes back to an earlier offset, and reports the aborted version's chunks as missing.
+            assertArrayEquals(blob1, reader.get("m", 1, refs1));
+            BlobIntegrityException missing = assertThrows(BlobIntegrityException.class,
+                    () -> reader.get("m", 3, abortedRefs));
+            assertTrue(missing.getMessage().contains("chunk 0 is missing"), missing.getMessage());
+            assertArrayEquals(blob2, reader.get("m", 2, refs2));
+        }
+    }
+
+    @Test
+    void chunksOfAnAbortedTransactionAtTheEndOfTheLogAreMissingWithoutWaitingForTheTimeout(EmbeddedStack stack)
+            throws Exception {
+        String topic = stack.createTopic(stack.uniqueTopic("blobs-tail"), 1, Map.of("cleanup.policy", "compact"));
+        List<ChunkRef> refs;
+        try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(stack, "blob-test-tail")) {
+            KafkaBlobStore store = new KafkaBlobStore(topic, stack.clientProperties(), producer, CHUNK, Duration.ofSeconds(5));
+            producer.beginTransaction();
+            refs = store.put("m", 1, List.of(new byte[]{1, 2, 3}, new byte[]{4}));
+            producer.abortTransaction();
+        }
+        // Only the aborted records and the abort marker follow the seek: the reader passes them and stops.
+        try (KafkaBlobStore reader = new KafkaBlobStore(topic, stack.clientProperties(), null, CHUNK,
+                Duration.ofSeconds(60))) {
+            long started = System.nanoTime();
+            assertThrows(BlobIntegrityException.class, () -> reader.get("m", 1, refs));
+            assertTrue(System.nanoTime() - started < Duration.ofSeconds(30).toNanos());
+        }
+    }
+
+    @Test
+    void oneStoreServesConcurrentReadsAndReopensAfterClose(EmbeddedStack stack) throws Exception {
+        String topic = blobTopic(stack);
+        byte[][] blobs = new byte[4][];
+        List<List<ChunkRef>> refs = new ArrayList<>();
+        try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(stack, "blob-test-concurrent")) {
+            KafkaBlobStore store = new KafkaBlobStore(topic, stack.clientProperties(), producer, CHUNK, Duration.ofSeconds(20));
+            for (int v = 0; v < blobs.length; v++) {
+                blobs[v] = randomBytes(CHUNK * 2 + 17 * v, 10 + v);
+                producer.beginTransaction();
+                refs.add(store.put("m", v + 1, chunksOf(blobs[v])));
+                producer.commitTransaction();
+            }
+        }
+        KafkaBlobStore reader = KafkaBlobStore.reader(topic, stack.clientProperties());
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<byte[]>> reads = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                int v = i % blobs.length;
+                reads.add(pool.submit(() -> reader.get("m", v + 1, refs.get(v))));
+            }
+            for (int i = 0; i < reads.size(); i++) {
+                assertArrayEquals(blobs[i % blobs.length], reads.get(i).get(60, TimeUnit.SECONDS));
+            }
+            reader.close();
+            assertArrayEquals(blobs[2], reader.get("m", 3, refs.get(2)));
+        } finally {
+            pool.shutdownNow();
+            reader.close();
+        }
+    }
+
+    @Test
+    void readerFetchesAreLargeEnoughForWholeBlobsButBounded() {
+        Map<String, Object> small = KafkaBlobStore.readerProperties(Map.of("bootstrap.servers", "x:1",
+                "group.id", "g", "max.partition.fetch.bytes", "2097152"), 512 * 1024);
+        assertEquals(KafkaBlobStore.READ_FETCH_BYTES, small.get("max.partition.fetch.bytes"));
+        assertEquals(KafkaBlobStore.READ_FETCH_BYTES, small.get("fetch.max.bytes"));
+        assertEquals("read_committed", small.get("isolation.level"));
+        assertEquals(KafkaBlobStore.READ_FETCH_MAX_WAIT_MS, small.get("fetch.max.wait.ms"));
+        assertTrue(!small.containsKey("group.id"));
+        Map<String, Object> large = KafkaBlobStore.readerProperties(Map.of(), 1 << 20);
+        assertEquals(16 << 20, large.get("max.partition.fetch.bytes"));
+        Map<String, Object> huge = KafkaBlobStore.readerProperties(Map.of(), 32 << 20);
+        assertEquals(KafkaBlobStore.MAX_READ_FETCH_BYTES, huge.get("max.partition.fetch.bytes"));
+        Map<String, Object> asked = KafkaBlobStore.readerProperties(Map.of("max.partition.fetch.bytes", 100 << 20,
+                "fetch.max.bytes", 200 << 20), 1 << 20);
+        assertEquals(100 << 20, asked.get("max.partition.fetch.bytes"));
+        assertEquals(200 << 20, asked.get("fetch.max.bytes"));
     }
 
     @Test
