@@ -6,9 +6,16 @@ import io.distill.core.softtarget.SoftTargets;
 import io.distill.core.tensor.TensorCodec;
 import io.distill.core.tensor.TensorValidationException;
 import io.distill.schema.LabelSpace;
+import io.distill.schema.TeacherContribution;
+import io.distill.schema.TeacherRef;
 import io.distill.schema.TrainingExample;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -23,6 +30,7 @@ public final class SampleConverter {
     private final int labelSpaceVersion;
     private final int numClasses;
     private final AtomicReference<int[]> inputShape;
+    private final Map<String, TeacherRef> teachersSeen = new ConcurrentHashMap<>();
 
     public SampleConverter(String labelSpaceId, int labelSpaceVersion, int numClasses, int[] inputShape) {
         this.labelSpaceId = labelSpaceId;
@@ -39,6 +47,13 @@ public final class SampleConverter {
 
     public int numClasses() {
         return numClasses;
+    }
+
+    /** Every teacher (id and version) whose labels were in an example converted so far, ordered by id then version. */
+    public List<TeacherRef> teachersSeen() {
+        List<TeacherRef> teachers = new ArrayList<>(teachersSeen.values());
+        teachers.sort(Comparator.comparing(TeacherRef::getTeacherId).thenComparing(TeacherRef::getTeacherVersion));
+        return teachers;
     }
 
     public Sample convert(TrainingExample example) throws InvalidExampleException {
@@ -78,6 +93,10 @@ public final class SampleConverter {
                     + Arrays.toString(inputShape.get()) + ")");
         } catch (SoftTargetValidationException e) {
             throw new InvalidExampleException(InvalidExampleException.reasonOf(e.reasonCode()), e.getMessage());
+        }
+        for (TeacherContribution c : example.getTeachers()) {
+            teachersSeen.computeIfAbsent(c.getTeacherId() + '\u0000' + c.getTeacherVersion(),
+                    k -> new TeacherRef(c.getTeacherId(), c.getTeacherVersion()));
         }
         return new Sample(example.getRequestId().toString(), input, teacher,
                 label == null ? Sample.NO_LABEL : label, example.getWeight());

@@ -15,6 +15,7 @@ import io.distill.core.deadletter.DeadLetterRecords;
 import io.distill.core.topics.Topics;
 import io.distill.schema.CheckpointManifest;
 import io.distill.schema.LabelSpace;
+import io.distill.schema.TeacherRef;
 import io.distill.trainer.config.TrainerSettings;
 import io.distill.trainer.data.ExampleDecoder;
 import io.distill.trainer.data.ExampleFeed;
@@ -357,6 +358,19 @@ public final class TrainerService implements Runnable, AutoCloseable {
         }
     }
 
+    /** The teachers of this lineage: the parent version's and those seen in the examples consumed since. */
+    private List<TeacherRef> lineageTeachers() {
+        java.util.TreeMap<String, TeacherRef> teachers = new java.util.TreeMap<>();
+        List<TeacherRef> inherited = lastManifest == null ? List.of() : lastManifest.getTeachers();
+        for (TeacherRef t : inherited) {
+            teachers.put(t.getTeacherId() + '\u0000' + t.getTeacherVersion(), t);
+        }
+        for (TeacherRef t : converter.teachersSeen()) {
+            teachers.put(t.getTeacherId() + '\u0000' + t.getTeacherVersion(), t);
+        }
+        return new ArrayList<>(teachers.values());
+    }
+
     private void publish(HoldoutMetrics cm, double churn, GateDecision decision) {
         long version = nextVersion;
         Checkpoint checkpoint = network.checkpoint(Map.of("model", settings.model(),
@@ -378,7 +392,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
                 .setStep(network.optimizerSteps())
                 .setSamplesSeen(samplesSeen)
                 .setOffsets(ledger.rangesSincePublished())
-                .setTeachers(List.of())
+                .setTeachers(lineageTeachers())
                 .setMetrics(manifestMetrics)
                 .setFormat(CheckpointFormat.containerFormat())
                 .setCodeVersion(codeVersion)
