@@ -3,6 +3,7 @@ package io.distill.serving.cli;
 import io.distill.core.checkpoint.store.BlobStore;
 import io.distill.core.checkpoint.store.BlobStores;
 import io.distill.core.checkpoint.store.ManifestKeys;
+import io.distill.core.config.ConnectionOptions;
 import io.distill.core.config.DistillConfig;
 import io.distill.core.topics.Topics;
 import io.distill.schema.CheckpointControl;

@@ -1,5 +1,6 @@
 package io.distill.serving.cli;
 
+import io.distill.core.config.ConnectionOptions;
 import io.distill.core.config.DistillConfig;
 import io.distill.core.topics.TopicCatalogue;
 import io.distill.serving.model.ServingContract;

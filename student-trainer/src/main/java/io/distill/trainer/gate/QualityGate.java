@@ -14,11 +14,20 @@ import java.util.Locale;
  *       trained; deferred before that. There is nothing to compare with, so no metric threshold applies.</li>
  *   <li><b>Later versions</b>: candidate and published version are scored on the same hold-out snapshot. Deferred
  *       while the snapshot is empty; rejected when agreement with the teacher or accuracy on hard labels dropped by
- *       more than {@code tolerance}, or the KL to the teacher grew by more than {@code klTolerance} (relative);
+ *       more than {@code tolerance} plus the sampling noise of the comparison, or the KL to the teacher grew by more
+ *       than {@code klTolerance} (relative);
  *       published otherwise. After a rejection training goes on from the candidate and the next attempt is gated
  *       against the same published version; the offsets since that version stay unpublished until a candidate
  *       passes, so the lineage never loses data.</li>
  * </ul>
+ *
+ * <p>Sampling noise: both versions are scored on the same examples, so a difference in agreement or accuracy can only
+ * come from the examples on which their predictions differ (the churn {@code c}). Under "no real difference" the
+ * measured drop has a standard error of about {@code sqrt(c/n)} on {@code n} examples (McNemar's paired test). A drop
+ * counts against the candidate only when it exceeds the tolerance <em>and</em> two of those standard errors. Hard
+ * labels are rare (a few per cent of requests): without the second condition an accuracy measured on a few dozen
+ * labelled hold-out examples rejects good candidates by chance, while a genuinely degraded candidate still falls far
+ * outside it. Without a churn figure the unpaired bound {@code 2p(1-p)} stands in for {@code c}.
  */
 public final class QualityGate {
 
@@ -60,10 +69,10 @@ public final class QualityGate {
         if (candidate.examples() == 0) {
             return new GateDecision(GateDecision.Verdict.DEFER, "no hold-out examples to compare on", churn);
         }
-        if (worse(candidate.agreement(), published.agreement())) {
+        if (worse(candidate.agreement(), published.agreement(), candidate.examples(), churn)) {
             return reject("agreement", candidate.agreement(), published.agreement(), churn);
         }
-        if (candidate.labelled() > 0 && worse(candidate.accuracy(), published.accuracy())) {
+        if (candidate.labelled() > 0 && worse(candidate.accuracy(), published.accuracy(), candidate.labelled(), churn)) {
             return reject("accuracy", candidate.accuracy(), published.accuracy(), churn);
         }
         if (!Double.isNaN(published.kl()) && !(candidate.kl() <= published.kl() * (1 + policy.klTolerance()) + 1e-9)) {
@@ -74,11 +83,25 @@ public final class QualityGate {
                 published.agreement(), candidate.examples(), churn), churn);
     }
 
-    private boolean worse(double candidate, double published) {
+    private boolean worse(double candidate, double published, long examples, double churn) {
         if (Double.isNaN(published)) {
             return false;
         }
-        return Double.isNaN(candidate) || candidate < published - policy.tolerance();
+        if (Double.isNaN(candidate)) {
+            return true;
+        }
+        double drop = published - candidate;
+        return drop > policy.tolerance() && drop > noiseMargin(published, examples, churn, drop);
+    }
+
+    /** Two standard errors of a paired difference of rates on {@code n} examples whose predictions differ on a share {@code churn}. */
+    static double noiseMargin(double p, long n, double churn, double drop) {
+        if (n <= 0) {
+            return 0;
+        }
+        double discordant = Double.isNaN(churn) ? 2 * p * (1 - p) : churn;
+        // The predictions differ on at least the examples that make up the drop.
+        return 2 * Math.sqrt(Math.max(discordant, Math.abs(drop)) / n);
     }
 
     private static GateDecision reject(String metric, double candidate, double published, double churn) {

@@ -51,4 +51,26 @@ class QualityGateTest {
         assertEquals(GateDecision.Verdict.DEFER,
                 gate.decide(true, metrics(0, Double.NaN, Double.NaN, Double.NaN), published, Double.NaN, 0).verdict());
     }
+
+    @Test
+    void anAccuracyDropWithinTheNoiseOfAFewLabelsDoesNotRejectButTheSameDropOnManyLabelsDoes() {
+        // 39 labelled hold-out examples, predictions differ on 15 %: the standard error of a paired difference is
+        // sqrt(0.15 / 39) = 0.062, so a 6-point drop is within two standard errors (0.124) and is noise.
+        HoldoutMetrics published = new HoldoutMetrics(777, 0.82, 0.82, 39, 0.30, 0.05);
+        HoldoutMetrics fewLabels = new HoldoutMetrics(777, 0.83, 0.76, 39, 0.29, 0.05);
+        assertEquals(GateDecision.Verdict.PUBLISH, gate.decide(true, fewLabels, published, 0.15, 0).verdict());
+        // The same drop on 2,000 labelled examples: two standard errors are 2 * sqrt(0.15 / 2000) = 0.017.
+        HoldoutMetrics manyPublished = new HoldoutMetrics(2000, 0.82, 0.82, 2000, 0.30, 0.05);
+        HoldoutMetrics manyLabels = new HoldoutMetrics(2000, 0.83, 0.76, 2000, 0.29, 0.05);
+        assertEquals(GateDecision.Verdict.REJECT, gate.decide(true, manyLabels, manyPublished, 0.15, 0).verdict());
+    }
+
+    @Test
+    void noiseMarginFollowsThePairedStandardError() {
+        assertEquals(2 * Math.sqrt(0.1 / 2000), QualityGate.noiseMargin(0.8, 2000, 0.1, 0.02), 1e-12);
+        // without a churn figure the unpaired bound 2p(1-p) stands in
+        assertEquals(2 * Math.sqrt(0.32 / 100), QualityGate.noiseMargin(0.8, 100, Double.NaN, 0.02), 1e-12);
+        // the predictions differ on at least the drop
+        assertEquals(2 * Math.sqrt(0.3 / 100), QualityGate.noiseMargin(0.8, 100, 0.1, 0.3), 1e-12);
+    }
 }

@@ -112,7 +112,7 @@ public final class DemoCommand implements Callable<Integer> {
                     "teacher", "serve", "--config", config, "--teacher", teacherId, "--work-dir", workDir.toAbsolutePath().toString(),
                     "--metrics-port", Integer.toString(ports.teacher()))));
             roles.add(RoleProcess.start("topology", "512m", logs, Map.of(), List.of(), List.of(
-                    "topology", "--config", config, "--teachers", teacherId, "--ensemble-timeout-ms", "3000",
+                    "topology", "--config", config, "--teachers", teacherId, "--ensemble-timeout-ms", "60000",
                     "--set", "kafka.commit.interval.ms=1000", "--set", "state.dir=" + demoDir.resolve("stack").resolve("topology-state"),
                     "--metrics-port", Integer.toString(ports.topology()))));
             long publishEvery = Math.max(1_000, requestCount / 12);
@@ -202,7 +202,7 @@ public final class DemoCommand implements Callable<Integer> {
         private long lastSoftLabels;
         private long lastRequests;
         private long lastDispositions;
-        private long lastTrainerLag;
+        private long previousSamples = -1;
         private long lastPublished;
 
         DemoRun(List<RoleProcess> roles, Ports ports, FashionMnist.Split test, int evalLimit, Duration bound) {
@@ -252,7 +252,10 @@ public final class DemoCommand implements Callable<Integer> {
                     System.out.println("All requests sent; waiting until every request has a disposition, the trainer has consumed"
                             + " every example and the servers serve the last published version ...");
                 }
-                boolean drained = lastDispositions >= lastRequests && lastTrainerLag == 0 && lastPublished > 0
+                // The trainer's lag gauge is sampled on polls that return records; an unchanged sample count says more.
+                boolean trainerIdle = lastSamples == previousSamples;
+                previousSamples = lastSamples;
+                boolean drained = lastDispositions >= lastRequests && trainerIdle && lastPublished > 0
                         && a.version() == lastPublished && b.version() == lastPublished && evaluatedVersion == lastPublished;
                 if (!drained) {
                     drainedAt = null;
@@ -271,7 +274,6 @@ public final class DemoCommand implements Callable<Integer> {
             lastExamples = (long) sum(ports.topology(), "distill_topology_examples_total", Map.of());
             lastSamples = (long) sum(ports.trainer(), "distill_trainer_samples_total", Map.of());
             lastDispositions = (long) sum(ports.topology(), "distill_topology_dispositions_total", Map.of());
-            lastTrainerLag = (long) sum(ports.trainer(), "distill_trainer_consumer_lag", Map.of());
             lastPublished = (long) sum(ports.trainer(), "distill_trainer_published_version", Map.of());
             double agreement = sum(ports.trainer(), "distill_trainer_holdout_agreement", Map.of());
             if (agreement > 0) {

@@ -1,6 +1,6 @@
 package io.distill.cli.load;
 
-import io.distill.cli.ClusterOptions;
+import io.distill.core.config.ConnectionOptions;
 import io.distill.core.config.DistillConfig;
 import io.distill.core.dataset.FashionMnist;
 import io.distill.core.registry.HttpRegistryClient;
@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 public final class LoadCommand implements Callable<Integer> {
 
     @Mixin
-    ClusterOptions cluster = new ClusterOptions();
+    ConnectionOptions connection = new ConnectionOptions();
 
     @Option(names = "--split", defaultValue = "train", description = "train or test (default ${DEFAULT-VALUE}).")
     String split;
@@ -49,7 +49,7 @@ public final class LoadCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> flags = new HashMap<>();
-        DistillConfig config = cluster.config(Map.of(), flags);
+        DistillConfig config = connection.config(ConnectionOptions.connectionDefaults(), flags);
         System.out.println(config.dump());
         FashionMnist.Split data = "test".equals(split) ? FashionMnist.test() : FashionMnist.train();
         Topics topics = TopicCatalogue.fromConfig(config).topics(new HttpRegistryClient(config.registryClientConfig()), true);

@@ -1,6 +1,6 @@
 package io.distill.cli.stack;
 
-import io.distill.cli.ClusterOptions;
+import io.distill.core.config.ConnectionOptions;
 import io.distill.core.config.DistillConfig;
 import io.distill.core.registry.HttpRegistryClient;
 import io.distill.core.registry.RegistryClient;
@@ -30,11 +30,11 @@ public final class TopicsCommand implements Runnable {
     public static final class Create implements Callable<Integer> {
 
         @Mixin
-        ClusterOptions cluster = new ClusterOptions();
+        ConnectionOptions connection = new ConnectionOptions();
 
         @Override
         public Integer call() throws Exception {
-            DistillConfig config = cluster.config(Map.of(), Map.of());
+            DistillConfig config = connection.config(ConnectionOptions.connectionDefaults(), Map.of());
             System.out.println(config.dump());
             TopicCatalogue catalogue = TopicCatalogue.fromConfig(config);
             try (Admin admin = Admin.create(config.kafkaProperties());

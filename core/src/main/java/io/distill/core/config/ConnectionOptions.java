@@ -1,6 +1,5 @@
-package io.distill.serving.cli;
+package io.distill.core.config;
 
-import io.distill.core.config.DistillConfig;
 import io.distill.core.registry.HttpRegistryClient;
 import io.distill.core.topics.TopicCatalogue;
 import io.distill.core.topics.Topics;
@@ -11,7 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Options every serving command shares: the configuration file and the connection to the cluster. Values are layered
+ * Options every command that talks to a cluster shares (picocli mixin): the configuration file and the connection. Values are layered
  * defaults &lt; {@code --config} file &lt; environment ({@code DISTILL_*}) &lt; flags.
  */
 public final class ConnectionOptions {
@@ -46,20 +45,20 @@ public final class ConnectionOptions {
         return b.overrides(overrides).build();
     }
 
-    static void put(Map<String, String> map, String key, Object value) {
+    public static void put(Map<String, String> map, String key, Object value) {
         if (value != null) {
             map.put(key, value.toString());
         }
     }
 
-    static Map<String, String> connectionDefaults() {
+    public static Map<String, String> connectionDefaults() {
         Map<String, String> d = new HashMap<>();
         d.put("kafka.bootstrap.servers", "127.0.0.1:9092");
         d.put("registry.url", "http://127.0.0.1:8081/apis/ccompat/v7");
         return d;
     }
 
-    static Topics topics(DistillConfig config) {
+    public static Topics topics(DistillConfig config) {
         return TopicCatalogue.fromConfig(config).topics(new HttpRegistryClient(config.registryClientConfig()),
                 config.getBoolean("serde.auto.register", true));
     }
