@@ -115,7 +115,7 @@ public final class DemoCommand implements Callable<Integer> {
                     "topology", "--config", config, "--teachers", teacherId, "--ensemble-timeout-ms", "60000",
                     "--set", "kafka.commit.interval.ms=1000", "--set", "state.dir=" + demoDir.resolve("stack").resolve("topology-state"),
                     "--metrics-port", Integer.toString(ports.topology()))));
-            long publishEvery = Math.max(1_000, requestCount / 12);
+            long publishEvery = Math.max(2_000, requestCount / 6);
             roles.add(RoleProcess.start("trainer", "1g", logs, Map.of(), List.of(), List.of(
                     "trainer", "--config", config, "--model", MODEL, "--architecture", student,
                     "--temperature", "4", "--alpha", "0.9", "--threads", "1",
@@ -231,12 +231,15 @@ public final class DemoCommand implements Callable<Integer> {
                 lastRequests = replayer.requestsSent();
                 StudentServerProbe.ServedVersion a = serverA.served();
                 StudentServerProbe.ServedVersion b = serverB.served();
-                if (a.version() > evaluatedVersion) {
+                // A measurement that straddles a swap is discarded and taken again on the version now served.
+                for (int attempt = 0; attempt < 3 && a.version() > evaluatedVersion; attempt++) {
                     Optional<StudentServerProbe.Evaluation> e = serverA.evaluate(test, evalLimit, a.samplesSeen());
-                    e.ifPresent(ev -> {
-                        evaluatedVersion = ev.version();
-                        curve.add(new LearningCurveChart.Point(ev.samplesSeen(), ev.accuracy(), ev.version()));
-                    });
+                    if (e.isPresent() && e.get().version() == a.version()) {
+                        evaluatedVersion = e.get().version();
+                        curve.add(new LearningCurveChart.Point(e.get().samplesSeen(), e.get().accuracy(), e.get().version()));
+                    } else {
+                        a = serverA.served();
+                    }
                 }
                 System.out.printf(Locale.ROOT,
                         "[%4ds] requests %,7d | soft labels %,7d | examples %,7d | trained %,8d | hold-out agreement %s | published v%d | serving v%s / v%s | test acc %s%n",
