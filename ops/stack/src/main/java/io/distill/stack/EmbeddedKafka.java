@@ -183,6 +183,10 @@ public final class EmbeddedKafka implements AutoCloseable {
             // (default 9 s); a shorter session makes crash-restarts quicker. Heartbeats come every second.
             c.put("broker.session.timeout.ms", "4000");
             c.put("broker.heartbeat.interval.ms", "1000");
+        } else {
+            // One combined node cannot fail over: fencing itself because a loaded machine delayed its own heartbeat
+            // (default session 9 s) only turns leaders away (NOT_LEADER_OR_FOLLOWER) and resets producer sequences.
+            c.put("broker.session.timeout.ms", "30000");
         }
         return c;
     }
