@@ -1,8 +1,8 @@
 package io.distill.serving.server;
 
 import io.distill.core.deadletter.DeadLetterPublisher;
-import io.distill.core.registry.RegistryException;
 import io.distill.core.deadletter.ReasonCode;
+import io.distill.core.registry.RegistryException;
 import io.distill.core.serde.RecordDecodeException;
 import io.distill.core.tensor.TensorCodec;
 import io.distill.core.tensor.TensorValidationException;
@@ -13,6 +13,7 @@ import io.distill.schema.Prediction;
 import io.distill.serving.model.ModelNotLoadedException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -63,6 +64,7 @@ public final class KafkaInference implements AutoCloseable {
     private final Counter answered;
     private final Counter skipped;
     private final Counter deadLettered;
+    private final MeterRegistry registry;
     private final Thread thread;
     private volatile boolean running = true;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
@@ -88,6 +90,7 @@ public final class KafkaInference implements AutoCloseable {
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         String model = predictions.slot().modelName();
+        this.registry = registry;
         this.answered = Counter.builder("distill_serving_kafka_answered_total").tag("model", model)
                 .description("Requests answered from the requests topic").register(registry);
         this.skipped = Counter.builder("distill_serving_kafka_skipped_total").tag("model", model)
@@ -107,7 +110,11 @@ public final class KafkaInference implements AutoCloseable {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
              KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(),
-                     new ByteArraySerializer())) {
+                     new ByteArraySerializer());
+             KafkaClientMetrics consumerMetrics = new KafkaClientMetrics(c);
+             KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer)) {
+            consumerMetrics.bindTo(registry);
+            producerMetrics.bindTo(registry);
             consumer = c;
             while (running && predictions.slot().currentVersion() < 0) {
                 Thread.sleep(100);

@@ -40,6 +40,7 @@ import io.distill.trainer.publish.OffsetLedger;
 import io.distill.trainer.replay.ReplayBuffer;
 import io.distill.trainer.schedule.DistillationStage;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -87,6 +88,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private final OffsetLedger ledger = new OffsetLedger();
     private final QualityGate gate;
     private final TrainerMetrics metrics;
+    private final MeterRegistry registry;
+    private final List<KafkaClientMetrics> clientMetrics = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     private KafkaProducer<byte[], byte[]> transactional;
@@ -121,6 +124,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
         this.replay = new ReplayBuffer(settings.replayCapacity(), settings.seed());
         this.holdout = new HoldoutSet(settings.holdoutCapacity());
         this.gate = new QualityGate(settings.gate());
+        this.registry = registry;
         this.metrics = new TrainerMetrics(registry, settings.model(), this::lag, replay::size, holdout::size);
     }
 
@@ -137,6 +141,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         transactional = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+        bindClientMetrics(new KafkaClientMetrics(transactional));
         // Fences an older trainer of this model and aborts its open transaction before we read what is committed.
         transactional.initTransactions();
         deadLetterProducer = new KafkaProducer<>(kafka, new ByteArraySerializer(), new ByteArraySerializer());
@@ -239,7 +244,14 @@ public final class TrainerService implements Runnable, AutoCloseable {
         } else {
             props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         }
-        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        bindClientMetrics(new KafkaClientMetrics(consumer));
+        return consumer;
+    }
+
+    private void bindClientMetrics(KafkaClientMetrics clientMetrics) {
+        clientMetrics.bindTo(registry);
+        this.clientMetrics.add(clientMetrics);
     }
 
     /** The training loop; returns when {@link #close()} is called, max samples are reached or on a fatal error. */
@@ -490,6 +502,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
     @Override
     public void close() {
         running = false;
+        clientMetrics.forEach(KafkaClientMetrics::close);
         if (looping) {
             try {
                 stopped.await(30, java.util.concurrent.TimeUnit.SECONDS);

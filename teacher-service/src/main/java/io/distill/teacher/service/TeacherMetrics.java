@@ -34,6 +34,11 @@ public final class TeacherMetrics implements MicroBatcher.BatchObserver {
     private final LongAdder batchedInputs = new LongAdder();
     private final AtomicLong deadLetterTotal = new AtomicLong();
 
+    /** The registry the service's meters (and its Kafka clients' metrics) are registered in. */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
     public TeacherMetrics(MeterRegistry registry, String teacherId) {
         this.registry = registry;
         this.teacherId = teacherId;

@@ -6,19 +6,7 @@ import io.distill.core.tensor.TensorValidationException;
 import io.distill.schema.InferenceRequest;
 import io.distill.teacher.model.TeacherInference;
 import io.distill.teacher.model.TeacherModel;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Collection;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Supplier;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,6 +28,20 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /**
  * The teacher's consume-transform-produce loop.
@@ -66,6 +68,7 @@ public final class TeacherService implements Runnable, AutoCloseable {
     private final TeacherModel teacher;
     private final TeacherCodecs codecs;
     private final TeacherMetrics metrics;
+    private List<KafkaClientMetrics> clientMetrics = List.of();
     private final RequestSampler sampler;
     private final SoftLabelFactory outputs;
     private final boolean exactlyOnce;
@@ -136,6 +139,8 @@ public final class TeacherService implements Runnable, AutoCloseable {
                 settings.maxBatchWait(), metrics);
         consumer = new KafkaConsumer<>(consumerProperties());
         producer = new KafkaProducer<>(producerProperties());
+        clientMetrics = List.of(new KafkaClientMetrics(consumer), new KafkaClientMetrics(producer));
+        clientMetrics.forEach(m -> m.bindTo(metrics.registry()));
         if (exactlyOnce) {
             producer.initTransactions();
         }
@@ -380,6 +385,7 @@ public final class TeacherService implements Runnable, AutoCloseable {
         if (batcher != null) {
             batcher.close();
         }
+        clientMetrics.forEach(KafkaClientMetrics::close);
         if (producer != null) {
             try {
                 if (inTransaction) {

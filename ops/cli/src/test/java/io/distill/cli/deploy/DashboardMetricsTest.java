@@ -333,7 +333,8 @@ class DashboardMetricsTest {
         assertTrue(targets >= 20, "queries: " + targets);
         Set<String> used = dashboardMetrics(dashboard).keySet();
         for (String name : used) {
-            assertTrue(name.startsWith("distill_"), "only Distill metrics are charted: " + name);
+            assertTrue(name.startsWith("distill_") || name.startsWith("kafka_"),
+                    "only Distill metrics and the Kafka client metrics its services bind are charted: " + name);
         }
     }
 
