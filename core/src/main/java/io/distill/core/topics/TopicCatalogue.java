@@ -293,12 +293,48 @@ public final class TopicCatalogue {
         }
       }
     }
+    if (!created.isEmpty()) {
+      awaitLeaders(admin, created, timeout);
+    }
     if (!raced.isEmpty()) {
       // Created by someone else meanwhile: hold them to the same checks.
       check(admin, raced, timeout);
       existing.addAll(raced);
     }
     return new EnsureResult(List.copyOf(created), List.copyOf(existing));
+  }
+
+  /**
+   * Waits until every partition of the new topics has a leader. A producer that writes to a topic whose leader is
+   * not known yet gets NOT_LEADER_OR_FOLLOWER; an idempotent producer whose first batches are refused that way can
+   * end up retrying OUT_OF_ORDER_SEQUENCE_NUMBER forever on Kafka 4.4, so the catalogue only returns once the
+   * topics can be written.
+   */
+  private static void awaitLeaders(Admin admin, List<String> topics, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Map<String, TopicDescription> described;
+      try {
+        described = admin.describeTopics(topics).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        described = Map.of();
+      } catch (InterruptedException e) {
+        throw new InterruptException(e);
+      }
+      boolean ready = described.size() == topics.size() && described.values().stream()
+          .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+      if (ready) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new KafkaException("topics " + topics + " have no leader for every partition after " + timeout);
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        throw new InterruptException(e);
+      }
+    }
   }
 
   private void check(Admin admin, List<String> existing, Duration timeout) {
