@@ -198,6 +198,9 @@ public final class EmbeddedStack implements AutoCloseable {
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        // With several batches in flight, a NOT_LEADER_OR_FOLLOWER answer to the first one can leave a Kafka 4.4
+        // idempotent producer retrying OUT_OF_ORDER_SEQUENCE_NUMBER for ever; one in flight keeps order and retries cleanly.
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         return props;
     }
 
