@@ -96,12 +96,23 @@ public final class TopicCatalogue {
     this.deadLetterRetention = b.deadLetterRetention;
     this.blobChunkBytes = b.blobChunkBytes;
     this.blobMaxMessageBytes = b.blobMaxMessageBytes;
+    Map<String, DistillTopic> taken = new java.util.HashMap<>();
     for (DistillTopic t : DistillTopic.values()) {
-      definitions.put(t, define(t));
+      String name = b.names.getOrDefault(t, prefix + t.suffix());
+      if (!name.matches("[a-zA-Z0-9._-]+")) {
+        throw new IllegalArgumentException("topics.name." + t.suffix() + ": only letters, digits, '.', '_' and '-' are allowed in topic names, got '"
+            + name + "'");
+      }
+      DistillTopic other = taken.putIfAbsent(name, t);
+      if (other != null) {
+        throw new IllegalArgumentException("topics.name." + t.suffix() + ": '" + name + "' is already the name of the "
+            + other.suffix() + " topic");
+      }
+      definitions.put(t, define(t, name));
     }
   }
 
-  private TopicDefinition define(DistillTopic t) {
+  private TopicDefinition define(DistillTopic t, String name) {
     Map<String, String> configs = new LinkedHashMap<>();
     if (t.compacted()) {
       configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
@@ -117,7 +128,7 @@ public final class TopicCatalogue {
       configs.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(minInsyncReplicas));
     }
     int p = t.role() == DistillTopic.Role.DATA ? partitions : 1;
-    return new TopicDefinition(t, prefix + t.suffix(), p, replicationFactor, configs);
+    return new TopicDefinition(t, name, p, replicationFactor, configs);
   }
 
   /** The catalogue with every default (prefix {@code distill.}, 6 partitions, replication 1). */
@@ -139,6 +150,13 @@ public final class TopicCatalogue {
         .deadLetterRetention(config.getDuration("topics.deadletters.retention.ms", DEFAULT_DEAD_LETTER_RETENTION))
         .blobChunkBytes((int) config.getBytes("topics.blobs.chunk.bytes", DEFAULT_BLOB_CHUNK_BYTES))
         .blobMaxMessageBytes((int) config.getBytes("topics.blobs.max.message.bytes", DEFAULT_BLOB_MAX_MESSAGE_BYTES));
+    Map<String, String> overrides = config.subset("topics.name.");
+    for (Map.Entry<String, String> e : overrides.entrySet()) {
+      DistillTopic topic = java.util.Arrays.stream(DistillTopic.values()).filter(t -> t.suffix().equals(e.getKey())).findFirst()
+          .orElseThrow(() -> new io.distill.core.config.ConfigException("topics.name." + e.getKey(), "no topic has the suffix '"
+              + e.getKey() + "'; known: " + java.util.Arrays.stream(DistillTopic.values()).map(DistillTopic::suffix).toList(), null));
+      b.name(topic, e.getValue().trim());
+    }
     if (config.find("topics.min.insync.replicas").isPresent()) {
       b.minInsyncReplicas(config.getInt("topics.min.insync.replicas", 1, 1, Short.MAX_VALUE));
     }
@@ -401,8 +419,18 @@ public final class TopicCatalogue {
     private Duration deadLetterRetention = DEFAULT_DEAD_LETTER_RETENTION;
     private int blobChunkBytes = DEFAULT_BLOB_CHUNK_BYTES;
     private int blobMaxMessageBytes = DEFAULT_BLOB_MAX_MESSAGE_BYTES;
+    private final Map<DistillTopic, String> names = new EnumMap<>(DistillTopic.class);
 
     private Builder() {}
+
+    /**
+     * Gives one topic a full name of its own instead of prefix + suffix, e.g. a second ground-truth topic for a
+     * pipeline that sees every label, or a separate examples topic for a second topology next to the first.
+     */
+    public Builder name(DistillTopic topic, String name) {
+      names.put(topic, name);
+      return this;
+    }
 
     public Builder prefix(String prefix) {
       this.prefix = prefix;

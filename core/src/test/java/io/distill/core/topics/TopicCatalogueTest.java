@@ -93,6 +93,29 @@ class TopicCatalogueTest {
   }
 
   @Test
+  void oneTopicCanBeRenamedOnItsOwn() {
+    TopicCatalogue c = TopicCatalogue.fromConfig(DistillConfig.of(Map.of("topics.prefix", "dev.",
+        "topics.name.ground-truth", "dev.ground-truth-all", "topics.name.examples", "exp1.examples")));
+    assertEquals("dev.ground-truth-all", c.groundTruth());
+    assertEquals("exp1.examples", c.examples());
+    assertEquals("exp1.examples", c.definition(DistillTopic.EXAMPLES).name());
+    assertEquals("dev.holdout", c.holdout());
+    assertEquals("dev.requests", c.requests());
+  }
+
+  @Test
+  void badTopicNameOverridesAreConfigErrors() {
+    assertEquals("topics.name.exampels", assertThrows(ConfigException.class,
+        () -> TopicCatalogue.fromConfig(DistillConfig.of(Map.of("topics.name.exampels", "x")))).key());
+    assertEquals("topics.name.examples", assertThrows(ConfigException.class,
+        () -> TopicCatalogue.fromConfig(DistillConfig.of(Map.of("topics.name.examples", "bad name")))).key());
+    ConfigException clash = assertThrows(ConfigException.class,
+        () -> TopicCatalogue.fromConfig(DistillConfig.of(Map.of("topics.name.holdout", "distill.examples"))));
+    assertEquals("topics.name.holdout", clash.key());
+    assertTrue(clash.getMessage().contains("examples"), clash.getMessage());
+  }
+
+  @Test
   void badTopicsKeysAreConfigErrors() {
     ConfigException e = assertThrows(ConfigException.class,
         () -> TopicCatalogue.fromConfig(DistillConfig.of(Map.of("topics.partitions", "0"))));
