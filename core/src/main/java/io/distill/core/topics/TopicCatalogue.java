@@ -265,7 +265,43 @@ public final class TopicCatalogue {
 
   /** {@link #ensure(Admin, Duration)} with 30 s per admin call. */
   public EnsureResult ensure(Admin admin) {
-    return ensure(admin, Duration.ofSeconds(30));
+    return ensure(admin, Duration.ofSeconds(30), DEFAULT_BROKER_PATIENCE);
+  }
+
+  /** How long {@link #ensure(Admin)} keeps trying while the broker does not answer in time (e.g. while it starts). */
+  public static final Duration DEFAULT_BROKER_PATIENCE = Duration.ofMinutes(5);
+
+  /**
+   * {@link #ensure(Admin, Duration)}, tried again with backoff while the broker does not answer within {@code perCall}
+   * (a broker that is starting, failing over or starved of CPU), until {@code patience} has passed. Refusals (a
+   * mismatched topic, an authorization error) are not retried.
+   */
+  public EnsureResult ensure(Admin admin, Duration perCall, Duration patience) {
+    long deadline = System.nanoTime() + patience.toNanos();
+    long backoffMs = 1_000;
+    while (true) {
+      try {
+        return ensure(admin, perCall);
+      } catch (BrokerTimeoutException e) {
+        if (System.nanoTime() + backoffMs * 1_000_000 > deadline) {
+          throw e;
+        }
+        log.warn("the broker did not answer in time ({}); trying again in {} ms", e.getMessage(), backoffMs);
+        try {
+          Thread.sleep(backoffMs);
+        } catch (InterruptedException ie) {
+          throw new InterruptException(ie);
+        }
+        backoffMs = Math.min(backoffMs * 2, 15_000);
+      }
+    }
+  }
+
+  /** A catalogue call the broker did not answer within its timeout. */
+  public static final class BrokerTimeoutException extends KafkaException {
+    BrokerTimeoutException(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   /**
@@ -307,7 +343,7 @@ public final class TopicCatalogue {
         } catch (InterruptedException e) {
           throw new InterruptException(e);
         } catch (TimeoutException e) {
-          throw new KafkaException("timed out after " + timeout + " creating topic " + t.name(), e);
+          throw new BrokerTimeoutException("timed out after " + timeout + " creating topic " + t.name(), e);
         }
       }
     }
@@ -400,7 +436,7 @@ public final class TopicCatalogue {
     } catch (ExecutionException e) {
       throw new KafkaException("cannot " + what + ": " + e.getCause().getMessage(), e.getCause());
     } catch (TimeoutException e) {
-      throw new KafkaException("timed out after " + timeout + " trying to " + what, e);
+      throw new BrokerTimeoutException("timed out after " + timeout + " trying to " + what, e);
     }
   }
 

@@ -104,6 +104,25 @@ class TopicCatalogueTest {
   }
 
   @Test
+  void ensureKeepsTryingWhileNoBrokerAnswersThenGivesUpWithATimeout() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Map<String, Object> props = Map.of("bootstrap.servers", "127.0.0.1:" + port, "request.timeout.ms", 500,
+        "default.api.timeout.ms", 1000, "reconnect.backoff.max.ms", 200);
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(props)) {
+      long t0 = System.nanoTime();
+      TopicCatalogue.BrokerTimeoutException e = assertThrows(TopicCatalogue.BrokerTimeoutException.class,
+          () -> TopicCatalogue.defaults().ensure(admin, Duration.ofMillis(300), Duration.ofSeconds(3)));
+      long elapsedMs = (System.nanoTime() - t0) / 1_000_000;
+      // first try, then retries after 1 s and 2 s of backoff: at least one retry happened before giving up
+      assertTrue(elapsedMs >= 1_300, "gave up after " + elapsedMs + " ms");
+      assertTrue(e.getMessage().contains("list topics"), e.getMessage());
+    }
+  }
+
+  @Test
   void badTopicNameOverridesAreConfigErrors() {
     assertEquals("topics.name.exampels", assertThrows(ConfigException.class,
         () -> TopicCatalogue.fromConfig(DistillConfig.of(Map.of("topics.name.exampels", "x")))).key());
