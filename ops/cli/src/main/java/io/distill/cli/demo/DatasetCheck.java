@@ -10,12 +10,12 @@ import java.nio.file.Path;
  * Makes sure Fashion-MNIST is on this machine before the demo starts: installs the Debian package when it is missing
  * and apt can be used (as root), otherwise says exactly how to obtain it.
  */
-final class DatasetCheck {
+public final class DatasetCheck {
 
     private DatasetCheck() {
     }
 
-    static void ensure() throws IOException, InterruptedException {
+    public static void ensure() throws IOException, InterruptedException {
         if (FashionMnist.available()) {
             return;
         }

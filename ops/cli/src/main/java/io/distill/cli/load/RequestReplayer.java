@@ -15,7 +15,9 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,21 +31,45 @@ import java.util.zip.CRC32;
  * and, for a fraction of them, a {@link GroundTruth} label that arrives after a delay. Each pass over the data uses
  * new request ids (as real traffic would see the same inputs again); the sample key is left to the topology, which
  * hashes the input, so a replayed input always lands in the same split.
+ *
+ * <p>Which requests get a label is a stable hash of the request id ({@link LabelSelection#BY_REQUEST}: every pass
+ * labels other images) or of the item's index ({@link LabelSelection#BY_ITEM}: the same images are labelled in every
+ * pass, as when a fixed share of the data set has labels). Besides the main ground-truth topic, further label streams
+ * may be given, each with its own fraction, e.g. a second topic that receives every label for a comparison run.
  */
 public final class RequestReplayer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RequestReplayer.class);
 
+    /** Whether a label is chosen per request (new choice each pass) or per item of the data set (same every pass). */
+    public enum LabelSelection { BY_REQUEST, BY_ITEM }
+
+    /** A further topic that receives the labels of a fraction of the requests. */
+    public record LabelStream(Topic<String, GroundTruth> topic, double fraction) {
+        public LabelStream {
+            checkFraction(fraction);
+        }
+    }
+
     /** What to replay and how fast. */
     public record Settings(String runId, String task, String sourceId, double ratePerSecond, long count,
-                           double labelFraction, Duration labelDelay) {
+                           double labelFraction, Duration labelDelay, LabelSelection labelSelection) {
         public Settings {
-            if (labelFraction < 0 || labelFraction > 1) {
-                throw new IllegalArgumentException("label fraction must be in [0, 1]: " + labelFraction);
-            }
+            checkFraction(labelFraction);
             if (count < 0 || ratePerSecond < 0) {
                 throw new IllegalArgumentException("count and rate must not be negative");
             }
+        }
+
+        public Settings(String runId, String task, String sourceId, double ratePerSecond, long count,
+                        double labelFraction, Duration labelDelay) {
+            this(runId, task, sourceId, ratePerSecond, count, labelFraction, labelDelay, LabelSelection.BY_REQUEST);
+        }
+    }
+
+    private static void checkFraction(double fraction) {
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("label fraction must be in [0, 1]: " + fraction);
         }
     }
 
@@ -58,6 +84,7 @@ public final class RequestReplayer implements AutoCloseable {
     private final KafkaProducer<String, GroundTruth> labels;
     private final Topic<String, InferenceRequest> requestTopic;
     private final Topic<String, GroundTruth> labelTopic;
+    private final List<LabelStream> extraLabelStreams;
     private final ScheduledExecutorService labelScheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "ground-truth-delay");
         t.setDaemon(true);
@@ -69,6 +96,13 @@ public final class RequestReplayer implements AutoCloseable {
 
     public RequestReplayer(Map<String, Object> kafkaProperties, Topic<String, InferenceRequest> requestTopic,
                            Topic<String, GroundTruth> labelTopic) {
+        this(kafkaProperties, requestTopic, labelTopic, List.of());
+    }
+
+    /** A replayer that also writes labels to {@code extraLabelStreams}, each for its own fraction of the requests. */
+    public RequestReplayer(Map<String, Object> kafkaProperties, Topic<String, InferenceRequest> requestTopic,
+                           Topic<String, GroundTruth> labelTopic, List<LabelStream> extraLabelStreams) {
+        this.extraLabelStreams = List.copyOf(extraLabelStreams);
         Map<String, Object> props = new HashMap<>(kafkaProperties);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -86,6 +120,11 @@ public final class RequestReplayer implements AutoCloseable {
         CRC32 crc = new CRC32();
         crc.update(requestId.getBytes(StandardCharsets.UTF_8));
         return crc.getValue() < fraction * (1L << 32);
+    }
+
+    /** Whether item {@code index} of the data set is labelled when labels are chosen {@link LabelSelection#BY_ITEM}. */
+    public static boolean itemLabelled(int index, double fraction) {
+        return labelled("item-" + index, fraction);
     }
 
     public static String requestId(String runId, long index, int size) {
@@ -129,7 +168,17 @@ public final class RequestReplayer implements AutoCloseable {
                     sentRequests.incrementAndGet();
                 }
             });
-            if (labelled(id, settings.labelFraction())) {
+            String labelKey = settings.labelSelection() == LabelSelection.BY_ITEM ? "item-" + item : id;
+            List<Topic<String, GroundTruth>> labelTargets = new ArrayList<>(1 + extraLabelStreams.size());
+            if (labelled(labelKey, settings.labelFraction())) {
+                labelTargets.add(labelTopic);
+            }
+            for (LabelStream stream : extraLabelStreams) {
+                if (labelled(labelKey, stream.fraction())) {
+                    labelTargets.add(stream.topic());
+                }
+            }
+            if (!labelTargets.isEmpty()) {
                 GroundTruth truth = GroundTruth.newBuilder()
                         .setRequestId(id)
                         .setLabelSpaceId(FashionMnist.LABEL_SPACE_ID)
@@ -138,15 +187,16 @@ public final class RequestReplayer implements AutoCloseable {
                         .setSource("replay")
                         .setLabelTime(now.plus(settings.labelDelay()))
                         .build();
-                labelScheduler.schedule(() -> sendLabel(truth), settings.labelDelay().toMillis(), TimeUnit.MILLISECONDS);
+                labelScheduler.schedule(() -> labelTargets.forEach(t -> sendLabel(t, truth)),
+                        settings.labelDelay().toMillis(), TimeUnit.MILLISECONDS);
             }
         }
         requests.flush();
         return new Stats(sentRequests.get(), sentLabels.get(), Duration.between(start, Instant.now()));
     }
 
-    private void sendLabel(GroundTruth truth) {
-        labels.send(new ProducerRecord<>(labelTopic.name(), truth.getRequestId(), truth), (md, e) -> {
+    private void sendLabel(Topic<String, GroundTruth> topic, GroundTruth truth) {
+        labels.send(new ProducerRecord<>(topic.name(), truth.getRequestId(), truth), (md, e) -> {
             if (e == null) {
                 sentLabels.incrementAndGet();
             } else {
@@ -159,6 +209,7 @@ public final class RequestReplayer implements AutoCloseable {
         return sentRequests.get();
     }
 
+    /** Labels sent, over every label stream. */
     public long labelsSent() {
         return sentLabels.get();
     }
