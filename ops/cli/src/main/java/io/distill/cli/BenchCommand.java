@@ -1,5 +1,6 @@
 package io.distill.cli;
 
+import io.distill.cli.bench.TuningBenchmark;
 import io.distill.serving.bench.SwapBenchmark;
 import io.distill.teacher.bench.TeacherBenchmark;
 import io.distill.topology.bench.TopologyBenchmark;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Command;
                 TeacherBenchmark.class,
                 TopologyBenchmark.class,
                 TrainerBenchmark.class,
+                TuningBenchmark.class,
                 SwapBenchmark.class
         })
 public final class BenchCommand implements Runnable {

@@ -32,7 +32,7 @@ public final class DistillationTuner {
     private final ProgressiveSchedule schedule;
     private final TuningPolicy policy;
     private int arm;
-    private long windowStart = -1;
+    private long windowStart;
     private List<Sample> evaluationSet;
     private double baselineScore = Double.NaN;
     private int windowsOnSet;
@@ -86,8 +86,9 @@ public final class DistillationTuner {
 
     /**
      * Ends the evaluation window when {@code windowSamples} were trained since it began: scores the student, asks the
-     * policy and switches the setting. Returns the change, if one was made. The first call only starts the window
-     * (and, once the hold-out holds {@code minHoldout} examples, scores the baseline).
+     * policy and switches the setting. Returns the change, if one was made. Until the hold-out holds
+     * {@code minHoldout} examples nothing is scored; the call that finds enough freezes the evaluation snapshot,
+     * scores the student on it as the baseline and starts the first window.
      *
      * @param holdout a snapshot of the hold-out set (taken only when a new evaluation set is needed)
      * @param scorer  scores the current student on the given examples
@@ -97,17 +98,16 @@ public final class DistillationTuner {
         if (policy == null) {
             return Optional.empty();
         }
-        if (windowStart < 0) {
+        if (evaluationSet == null) {
+            // The first window starts once the hold-out set is large enough to score the student on.
+            renewEvaluationSet(holdout, scorer);
             windowStart = samplesSeen;
+            return Optional.empty();
         }
         if (samplesSeen - windowStart < settings.windowSamples()) {
             return Optional.empty();
         }
         windowStart = samplesSeen;
-        if (evaluationSet == null) {
-            renewEvaluationSet(holdout, scorer);
-            return Optional.empty();
-        }
         HoldoutMetrics metrics = scorer.apply(evaluationSet);
         double score = settings.objective().score(metrics);
         double gain = score - baselineScore;
@@ -134,6 +134,7 @@ public final class DistillationTuner {
         }
         if (windowsOnSet >= settings.refreshWindows()) {
             renewEvaluationSet(holdout, scorer);
+            windowStart = samplesSeen;
         }
         return change;
     }

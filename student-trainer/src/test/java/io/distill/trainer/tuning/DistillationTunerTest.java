@@ -55,9 +55,9 @@ class DistillationTunerTest {
         DistillationTuner tuner = new DistillationTuner(settings(TuningMode.PLATEAU),
                 ProgressiveSchedule.constant(3, 0.8));
         assertEquals(new DistillationSetting(4, 0.9), tuner.current(0));
-        assertTrue(tuner.afterStep(0, () -> holdout(1), scorer).isEmpty());    // starts the window
-        assertTrue(tuner.afterStep(100, () -> holdout(1), scorer).isEmpty());  // hold-out too small: waits
-        assertTrue(tuner.afterStep(200, () -> holdout(5), scorer).isEmpty());  // scores the baseline 0.50
+        assertTrue(tuner.afterStep(0, () -> holdout(1), scorer).isEmpty());    // hold-out too small: waits
+        assertTrue(tuner.afterStep(100, () -> holdout(1), scorer).isEmpty());
+        assertTrue(tuner.afterStep(200, () -> holdout(5), scorer).isEmpty());  // baseline 0.50, first window
         assertTrue(tuner.afterStep(299, () -> holdout(5), scorer).isEmpty());  // window not over
         assertTrue(tuner.afterStep(300, () -> holdout(5), scorer).isEmpty());  // +0.05: improving
         Optional<TuningChange> change = tuner.afterStep(400, () -> holdout(5), scorer);  // +0.005 < 0.01
