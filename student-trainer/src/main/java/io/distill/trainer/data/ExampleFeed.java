@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * thread and memory stays bounded when training is slower than the stream. The consumer is assigned every partition
  * (one trainer per model) and starts at the given positions, normally the newest manifest's {@code untilOffset}s;
  * partitions without a position start at the beginning. It never commits: offsets move only with a published
- * checkpoint's transaction.
+ * checkpoint's transaction. Decoded samples are registered in {@link WaitingSamples} until the training thread
+ * {@link #release releases} them, so late labels reach them while they wait, and {@link #backlog()} counts them.
  */
 public final class ExampleFeed implements AutoCloseable {
 

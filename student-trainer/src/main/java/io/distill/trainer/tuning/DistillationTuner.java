@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  * Every change is logged at INFO with the old and new values, the metrics and the reason, and kept as the last
  * {@link TuningChange}.
  *
- * <p>Used by the training thread only.
+ * <p>Driven by the training thread only; the current setting and the counts may be read from any thread.
  */
 public final class DistillationTuner {
 
@@ -31,14 +31,14 @@ public final class DistillationTuner {
     private final TuningSettings settings;
     private final ProgressiveSchedule schedule;
     private final TuningPolicy policy;
-    private int arm;
+    private volatile int arm;
     private long windowStart;
     private List<Sample> evaluationSet;
     private double baselineScore = Double.NaN;
     private int windowsOnSet;
-    private long windows;
-    private long changes;
-    private TuningChange lastChange;
+    private volatile long windows;
+    private volatile long changes;
+    private volatile TuningChange lastChange;
 
     public DistillationTuner(TuningSettings settings, ProgressiveSchedule schedule) {
         this.settings = settings;
