@@ -1,5 +1,6 @@
 package io.distill.cli;
 
+import io.distill.cli.bench.TuningBenchmark;
 import io.distill.cli.quality.QualityBenchmark;
 import io.distill.serving.bench.SwapBenchmark;
 import io.distill.teacher.bench.TeacherBenchmark;
@@ -18,6 +19,7 @@ import picocli.CommandLine.Command;
                 TeacherBenchmark.class,
                 TopologyBenchmark.class,
                 TrainerBenchmark.class,
+                TuningBenchmark.class,
                 SwapBenchmark.class,
                 QualityBenchmark.class
         })

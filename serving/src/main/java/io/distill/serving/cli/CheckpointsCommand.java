@@ -1,8 +1,6 @@
 package io.distill.serving.cli;
 
-import io.distill.core.checkpoint.store.BlobStore;
-import io.distill.core.checkpoint.store.BlobStores;
-import io.distill.core.checkpoint.store.ManifestKeys;
+import io.distill.core.checkpoint.store.VersionRetirement;
 import io.distill.core.config.ConnectionOptions;
 import io.distill.core.config.DistillConfig;
 import io.distill.core.topics.Topics;
@@ -14,7 +12,6 @@ import io.distill.serving.policy.ControlRecords;
 import io.distill.serving.policy.VersionPolicy;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,7 +20,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -211,13 +207,8 @@ public final class CheckpointsCommand implements Runnable {
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
                     new ByteArraySerializer())) {
-                // The manifest first: once it is gone no server fetches the chunks.
-                producer.send(new ProducerRecord<>(topics.checkpoints().name(),
-                        ManifestKeys.manifestKey(model, version).getBytes(StandardCharsets.UTF_8), null)).get();
-                try (BlobStore store = BlobStores.open(manifest.getBlobStore(), config.kafkaProperties(), producer)) {
-                    store.retire(model, version, manifest.getChunks());
-                }
-                producer.flush();
+                new VersionRetirement(producer, topics.checkpoints().name(), config.kafkaProperties(), null)
+                        .retire(manifest);
             }
             out.println("retired " + model + " v" + version + " (manifest and " + manifest.getChunks().size()
                     + " chunk(s))");

@@ -83,6 +83,15 @@ public final class TrainerCommand implements Callable<Integer> {
     @Option(names = "--adaptive", description = "Per-example weighting: none | confidence | disagreement [trainer.adaptive].")
     String adaptive;
 
+    @Option(names = "--tuning", description = "Self-tuning of temperature and alpha from hold-out metrics: off | bandit | plateau; when on it overrides the distillation schedule [trainer.tuning].")
+    String tuning;
+
+    @Option(names = "--tuning-grid", description = "Candidate settings temperature:alpha,... in order (the plateau rule's path) [trainer.tuning.grid].")
+    String tuningGrid;
+
+    @Option(names = "--tuning-window", description = "Samples per self-tuning evaluation window [trainer.tuning.window.samples].")
+    Long tuningWindow;
+
     @Option(names = "--replay-capacity", description = "Reservoir size; 0 disables replay [trainer.replay.capacity].")
     Integer replayCapacity;
 
@@ -103,6 +112,9 @@ public final class TrainerCommand implements Callable<Integer> {
 
     @Option(names = "--first-version-after", description = "Publish a first version after N samples even with a small hold-out [trainer.gate.first.version.after.samples].")
     Long firstVersionAfter;
+
+    @Option(names = "--retain-versions", description = "Published versions kept live; older ones are retired (manifest and chunks tombstoned) except the version a control record pins or caps at; 0 = keep all [trainer.retain.versions].")
+    Integer retainVersions;
 
     @Option(names = "--device", description = "auto | cpu | gpu[:n] [trainer.device].")
     String device;
@@ -160,6 +172,10 @@ public final class TrainerCommand implements Callable<Integer> {
         }
         flags.put("trainer.distillation.interpolation", interpolation);
         flags.put("trainer.adaptive", adaptive);
+        flags.put("trainer.tuning", tuning);
+        flags.put("trainer.tuning.grid", tuningGrid);
+        flags.put("trainer.tuning.window.samples", tuningWindow);
+        flags.put("trainer.retain.versions", retainVersions);
         flags.put("trainer.replay.capacity", replayCapacity);
         flags.put("trainer.replay.ratio", replayRatio);
         flags.put("trainer.publish.every.samples", publishEvery);

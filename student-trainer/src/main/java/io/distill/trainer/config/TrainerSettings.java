@@ -7,6 +7,10 @@ import io.distill.trainer.adaptive.AdaptiveWeighting;
 import io.distill.trainer.gate.GatePolicy;
 import io.distill.trainer.model.OptimizerSettings;
 import io.distill.trainer.schedule.ProgressiveSchedule;
+import io.distill.trainer.tuning.DistillationSetting;
+import io.distill.trainer.tuning.TuningMode;
+import io.distill.trainer.tuning.TuningObjective;
+import io.distill.trainer.tuning.TuningSettings;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -41,7 +45,9 @@ public record TrainerSettings(
         String device,
         String blobStore,
         long seed,
-        long maxSamples) {
+        long maxSamples,
+        TuningSettings tuning,
+        int retainVersions) {
 
     public static final Map<String, String> DEFAULTS = defaults();
 
@@ -79,6 +85,18 @@ public record TrainerSettings(
         d.put("trainer.blob.store", "kafka");
         d.put("trainer.seed", "42");
         d.put("trainer.max.samples", "0");
+        d.put("trainer.tuning", "off");
+        d.put("trainer.tuning.grid", "8:0.9,4:0.9,4:0.7,2:0.7,2:0.5,1:0.5");
+        d.put("trainer.tuning.window.samples", "5000");
+        d.put("trainer.tuning.objective", "agreement");
+        d.put("trainer.tuning.eval.examples", "2000");
+        d.put("trainer.tuning.min.holdout", "200");
+        d.put("trainer.tuning.refresh.windows", "10");
+        d.put("trainer.tuning.epsilon", "0.2");
+        d.put("trainer.tuning.step", "0.3");
+        d.put("trainer.tuning.patience", "2");
+        d.put("trainer.tuning.min.gain", "0.002");
+        d.put("trainer.retain.versions", "10");
         return Map.copyOf(d);
     }
 
@@ -115,7 +133,27 @@ public record TrainerSettings(
                 c.getString("trainer.device"),
                 c.getString("trainer.blob.store"),
                 c.getLong("trainer.seed", 42),
-                c.getLong("trainer.max.samples", 0));
+                c.getLong("trainer.max.samples", 0),
+                tuning(c),
+                c.getInt("trainer.retain.versions", 10, 0, Integer.MAX_VALUE));
+    }
+
+    private static TuningSettings tuning(DistillConfig c) {
+        return new TuningSettings(
+                TuningMode.valueOf(c.getString("trainer.tuning", "off").trim().toUpperCase(Locale.ROOT)),
+                DistillationSetting.parseGrid(c.getString("trainer.tuning.grid",
+                        "8:0.9,4:0.9,4:0.7,2:0.7,2:0.5,1:0.5")),
+                c.getLong("trainer.tuning.window.samples", 5000),
+                TuningObjective.valueOf(c.getString("trainer.tuning.objective", "agreement").trim()
+                        .toUpperCase(Locale.ROOT)),
+                c.getInt("trainer.tuning.eval.examples", 2000, 1, Integer.MAX_VALUE),
+                c.getInt("trainer.tuning.min.holdout", 200, 0, Integer.MAX_VALUE),
+                c.getInt("trainer.tuning.refresh.windows", 10, 1, Integer.MAX_VALUE),
+                c.getDouble("trainer.tuning.epsilon", 0.2),
+                c.getDouble("trainer.tuning.step", 0.3),
+                c.getInt("trainer.tuning.patience", 2, 1, Integer.MAX_VALUE),
+                c.getDouble("trainer.tuning.min.gain", 0.002),
+                c.getLong("trainer.seed", 42));
     }
 
     static int[] parseShape(String s) {

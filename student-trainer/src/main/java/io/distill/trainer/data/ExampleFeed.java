@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * thread and memory stays bounded when training is slower than the stream. The consumer is assigned every partition
  * (one trainer per model) and starts at the given positions, normally the newest manifest's {@code untilOffset}s;
  * partitions without a position start at the beginning. It never commits: offsets move only with a published
- * checkpoint's transaction.
+ * checkpoint's transaction. Decoded samples are registered in {@link WaitingSamples} until the training thread
+ * {@link #release releases} them, so late labels reach them while they wait, and {@link #backlog()} counts them.
  */
 public final class ExampleFeed implements AutoCloseable {
 
@@ -39,14 +40,25 @@ public final class ExampleFeed implements AutoCloseable {
     private final int batchSize;
     private final Duration linger;
     private final Map<TopicPartition, Long> startPositions;
+    private final WaitingSamples waiting;
     private final Thread thread;
-    private volatile Map<TopicPartition, Long> endOffsets = Map.of();
+    private volatile long recordsBehind;
     private volatile boolean running = true;
     private volatile Throwable failure;
 
     public ExampleFeed(Consumer<byte[], byte[]> consumer, String topic, Map<TopicPartition, Long> resumeAt,
                        RecordHandler handler, int batchSize, int prefetch, Duration linger) {
+        this(consumer, topic, resumeAt, handler, batchSize, prefetch, linger, new WaitingSamples());
+    }
+
+    /**
+     * @param waiting where decoded samples wait until trained (the training thread releases them); late labels
+     *                reach them there
+     */
+    public ExampleFeed(Consumer<byte[], byte[]> consumer, String topic, Map<TopicPartition, Long> resumeAt,
+                       RecordHandler handler, int batchSize, int prefetch, Duration linger, WaitingSamples waiting) {
         this.consumer = consumer;
+        this.waiting = waiting;
         this.topic = topic;
         this.handler = handler;
         this.batchSize = batchSize;
@@ -97,9 +109,19 @@ public final class ExampleFeed implements AutoCloseable {
         return Optional.ofNullable(batch);
     }
 
-    /** Latest end offsets of the topic (refreshed by the prefetch thread), for consumer-lag metrics. */
-    public Map<TopicPartition, Long> endOffsets() {
-        return endOffsets;
+    /**
+     * Records of the topic not yet trained: those the consumer has not fetched yet (the last stable offset minus its
+     * position, refreshed on every poll) plus the samples decoded and not yet released by the training thread.
+     * Transaction markers, corrections and dead-lettered records count only while unfetched, so the figure is 0
+     * once everything written has been trained.
+     */
+    public long backlog() {
+        return recordsBehind + waiting.size();
+    }
+
+    /** Marks a trained batch's samples as no longer waiting (call after offering them to the replay buffer). */
+    public void release(MicroBatch batch) {
+        waiting.release(batch.samples());
     }
 
     public int readyBatches() {
@@ -119,6 +141,9 @@ public final class ExampleFeed implements AutoCloseable {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     Sample sample = handler.handle(record);
+                    if (sample != null) {
+                        waiting.add(sample);
+                    }
                     Optional<MicroBatch> sealed = assembler.handled(
                             new TopicPartition(record.topic(), record.partition()), record.offset(), sample);
                     if (sealed.isPresent()) {
@@ -134,8 +159,11 @@ public final class ExampleFeed implements AutoCloseable {
                         put(partial.get());
                     }
                 }
-                if (now - lastEndOffsets > TimeUnit.SECONDS.toNanos(2)) {
-                    endOffsets = Map.copyOf(consumer.endOffsets(consumer.assignment()));
+                long behind = fetchLag();
+                if (behind >= 0) {
+                    recordsBehind = behind;
+                } else if (now - lastEndOffsets > TimeUnit.SECONDS.toNanos(2)) {
+                    recordsBehind = lagFromEndOffsets();
                     lastEndOffsets = now;
                 }
             }
@@ -149,6 +177,28 @@ public final class ExampleFeed implements AutoCloseable {
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    /** The consumer's own lag from its last fetches (no request), or -1 when a partition has not been fetched yet. */
+    private long fetchLag() {
+        long sum = 0;
+        for (TopicPartition tp : consumer.assignment()) {
+            java.util.OptionalLong lag = consumer.currentLag(tp);
+            if (lag.isEmpty()) {
+                return -1;
+            }
+            sum += Math.max(0, lag.getAsLong());
+        }
+        return sum;
+    }
+
+    /** Lag from the end offsets (the last stable offsets under read_committed) and the consumer's positions. */
+    private long lagFromEndOffsets() {
+        long sum = 0;
+        for (Map.Entry<TopicPartition, Long> e : consumer.endOffsets(consumer.assignment()).entrySet()) {
+            sum += Math.max(0, e.getValue() - consumer.position(e.getKey()));
+        }
+        return sum;
     }
 
     private void put(MicroBatch batch) throws InterruptedException {

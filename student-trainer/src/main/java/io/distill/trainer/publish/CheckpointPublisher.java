@@ -3,6 +3,7 @@ package io.distill.trainer.publish;
 import io.distill.core.checkpoint.ChunkedBlob;
 import io.distill.core.checkpoint.store.BlobStore;
 import io.distill.core.checkpoint.store.ManifestKeys;
+import io.distill.core.checkpoint.store.VersionRetirement;
 import io.distill.schema.CheckpointManifest;
 import io.distill.schema.ChunkRef;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
@@ -94,21 +95,39 @@ public final class CheckpointPublisher {
     }
 
     /**
-     * Retires a version in its own transaction: a tombstone for its manifest and for its chunks.
+     * Retires versions in two transactions: first the tombstones of their manifests (from then on no reader fetches
+     * their chunks), then the removal of their chunks. A failure between the two leaves only unreferenced chunks.
      */
-    public void retire(CheckpointManifest manifest) throws PublishFailedException {
+    public void retire(List<CheckpointManifest> manifests, VersionRetirement retirement) throws PublishFailedException {
+        if (manifests.isEmpty()) {
+            return;
+        }
+        String what = manifests.get(0).getModelName() + " versions "
+                + manifests.stream().map(m -> Long.toString(m.getVersion())).toList();
         producer.beginTransaction();
         try {
-            store.retire(manifest.getModelName(), manifest.getVersion(), manifest.getChunks());
-            producer.send(new ProducerRecord<>(checkpointsTopic, ManifestKeys.manifestKey(manifest.getModelName(),
-                    manifest.getVersion()).getBytes(StandardCharsets.UTF_8), null));
+            for (CheckpointManifest m : manifests) {
+                retirement.tombstoneManifest(m.getModelName(), m.getVersion());
+            }
+            producer.commitTransaction();
+        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
+            throw e;
+        } catch (KafkaException e) {
+            abort();
+            throw new PublishFailedException("retiring " + what + " failed and was aborted", e);
+        }
+        producer.beginTransaction();
+        try {
+            for (CheckpointManifest m : manifests) {
+                retirement.removeChunks(m);
+            }
             producer.commitTransaction();
         } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
             throw e;
         } catch (IOException | KafkaException e) {
             abort();
-            throw new PublishFailedException("retiring " + manifest.getModelName() + ":" + manifest.getVersion()
-                    + " failed and was aborted", e);
+            throw new PublishFailedException("removing the chunks of " + what + " failed (their manifests are"
+                    + " retired)", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.distill.trainer.service;
 
 import io.distill.trainer.eval.HoldoutMetrics;
+import io.distill.trainer.tuning.TuningChange;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -10,7 +11,8 @@ import java.util.function.Supplier;
 
 /**
  * The trainer's Micrometer meters: samples trained (a counter, so samples/s is its rate), loss, hold-out metrics of
- * the candidate, the published version, gate decisions and consumer lag.
+ * the candidate, the published version, gate decisions, consumer lag, and the temperature and alpha in use (with the
+ * self-tuning's changes).
  */
 final class TrainerMetrics {
 
@@ -20,6 +22,10 @@ final class TrainerMetrics {
     private final Counter deferrals;
     private final Counter publications;
     private final Counter publishFailures;
+    private final Counter tuningChanges;
+    private final Counter retirements;
+    private volatile double temperature = Double.NaN;
+    private volatile double alpha = Double.NaN;
     private volatile double loss = Double.NaN;
     private volatile double samplesPerSecond;
     private volatile HoldoutMetrics candidate;
@@ -53,6 +59,28 @@ final class TrainerMetrics {
         Gauge.builder("distill.trainer.holdout.ece", () -> candidate == null ? Double.NaN : candidate.ece())
                 .tag("model", model).register(registry);
         Gauge.builder("distill.trainer.churn", () -> churn).tag("model", model).register(registry);
+        Gauge.builder("distill.trainer.distillation.temperature", () -> temperature).tag("model", model)
+                .description("Temperature of the last trained batch (self-tuned or scheduled)").register(registry);
+        Gauge.builder("distill.trainer.distillation.alpha", () -> alpha).tag("model", model)
+                .description("Weight of the soft-target term of the last trained batch").register(registry);
+        retirements = Counter.builder("distill.trainer.retired.versions").tag("model", model)
+                .description("Versions retired by the retention policy").register(registry);
+        tuningChanges = Counter.builder("distill.trainer.tuning.changes").tag("model", model)
+                .description("Temperature/alpha changes made by self-tuning").register(registry);
+    }
+
+    void retired(int versions) {
+        retirements.increment(versions);
+    }
+
+    void distilledWith(double temperature, double alpha) {
+        this.temperature = temperature;
+        this.alpha = alpha;
+    }
+
+    void tuned(TuningChange change) {
+        tuningChanges.increment();
+        distilledWith(change.to().temperature(), change.to().alpha());
     }
 
     void step(int batchSamples, float batchLoss) {

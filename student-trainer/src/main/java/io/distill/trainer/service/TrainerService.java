@@ -13,6 +13,8 @@ import io.distill.core.checkpoint.store.BlobStores;
 import io.distill.core.checkpoint.store.KafkaBlobStore;
 import io.distill.core.deadletter.DeadLetterRecords;
 import io.distill.core.topics.Topics;
+import io.distill.core.checkpoint.store.VersionRetirement;
+import io.distill.schema.CheckpointControl;
 import io.distill.schema.CheckpointManifest;
 import io.distill.schema.LabelSpace;
 import io.distill.schema.TeacherRef;
@@ -24,6 +26,7 @@ import io.distill.trainer.data.MicroBatch;
 import io.distill.trainer.data.RecordHandler;
 import io.distill.trainer.data.Sample;
 import io.distill.trainer.data.SampleConverter;
+import io.distill.trainer.data.WaitingSamples;
 import io.distill.trainer.eval.HoldoutFeed;
 import io.distill.trainer.eval.HoldoutMetrics;
 import io.distill.trainer.eval.HoldoutScorer;
@@ -34,11 +37,16 @@ import io.distill.trainer.model.DeviceSelection;
 import io.distill.trainer.model.PublishedNetwork;
 import io.distill.trainer.model.StudentNetwork;
 import io.distill.trainer.publish.CheckpointPublisher;
+import io.distill.trainer.publish.ControlRecordReader;
+import io.distill.trainer.publish.RetentionPolicy;
 import io.distill.trainer.publish.Lineage;
 import io.distill.trainer.publish.LineageReader;
 import io.distill.trainer.publish.OffsetLedger;
 import io.distill.trainer.replay.ReplayBuffer;
 import io.distill.trainer.schedule.DistillationStage;
+import io.distill.trainer.tuning.DistillationSetting;
+import io.distill.trainer.tuning.DistillationTuner;
+import io.distill.trainer.tuning.TuningChange;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -75,6 +83,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
     private static final String STAGE = "student-trainer";
+    /** Manifest metrics holding the temperature and alpha the version was last trained with. */
+    public static final String TEMPERATURE_METRIC = "distillation.temperature";
+    public static final String ALPHA_METRIC = "distillation.alpha";
 
     private final TrainerSettings settings;
     private final Topics topics;
@@ -86,7 +97,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private final ReplayBuffer replay;
     private final HoldoutSet holdout;
     private final OffsetLedger ledger = new OffsetLedger();
+    private final WaitingSamples waiting = new WaitingSamples();
     private final QualityGate gate;
+    private final DistillationTuner tuner;
     private final TrainerMetrics metrics;
     private final MeterRegistry registry;
     private final List<KafkaClientMetrics> clientMetrics = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -96,6 +109,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private KafkaProducer<byte[], byte[]> deadLetterProducer;
     private BlobStore store;
     private CheckpointPublisher publisher;
+    private VersionRetirement retirement;
+    private final RetentionPolicy retention;
+    private final java.util.TreeMap<Long, CheckpointManifest> live = new java.util.TreeMap<>();
     private ExampleFeed feed;
     private HoldoutFeed holdoutFeed;
     private SampleConverter converter;
@@ -125,6 +141,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
         this.holdout = new HoldoutSet(settings.holdoutCapacity());
         this.gate = new QualityGate(settings.gate());
         this.registry = registry;
+        this.tuner = new DistillationTuner(settings.tuning(), settings.schedule());
+        this.retention = new RetentionPolicy(settings.retainVersions());
         this.metrics = new TrainerMetrics(registry, settings.model(), this::lag, replay::size, holdout::size);
     }
 
@@ -157,6 +175,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
         Lineage lineage = new LineageReader(kafka, topics.checkpoints().name(),
                 topics.checkpoints().valueDeserializer(), Duration.ofSeconds(60)).read(settings.model());
         nextVersion = lineage.nextVersion();
+        live.putAll(lineage.live());
+        retirement = new VersionRetirement(transactional, topics.checkpoints().name(), readProps, store);
         Map<TopicPartition, Long> resumeAt = Map.of();
         int[] inputShape = settings.inputShape();
         Optional<CheckpointManifest> newest = lineage.newest();
@@ -180,6 +200,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
             lastManifest = manifest;
             publishedVersion = manifest.getVersion();
             metrics.restored(manifest.getVersion());
+            Double t = manifest.getMetrics().get(TEMPERATURE_METRIC);
+            Double a = manifest.getMetrics().get(ALPHA_METRIC);
+            if (t != null && a != null) {
+                tuner.resumeWith(new DistillationSetting(t, a));
+            }
             log.info("Resumed {} from version {} (step {}, {} samples seen) at offsets {}",
                     settings.model(), manifest.getVersion(), network.optimizerSteps(), samplesSeen, resumeAt);
         } else {
@@ -191,12 +216,15 @@ public final class TrainerService implements Runnable, AutoCloseable {
 
         KafkaDeadLetterSink deadLetters = new KafkaDeadLetterSink(
                 topics.deadLetterPublisher(new DeadLetterRecords()), deadLetterProducer);
-        RecordHandler exampleHandler = new RecordHandler(decoder, converter, deadLetters, replay::correct,
-                STAGE + "/examples", Duration.ofSeconds(1));
+        // A late label reaches its example wherever it is: waiting to be trained, or in the replay buffer.
+        RecordHandler exampleHandler = new RecordHandler(decoder, converter, deadLetters, (id, label) -> {
+            waiting.correct(id, label);
+            replay.correct(id, label);
+        }, STAGE + "/examples", Duration.ofSeconds(1));
         RecordHandler holdoutHandler = new RecordHandler(decoder, converter, deadLetters, holdout::correct,
                 STAGE + "/holdout", Duration.ofSeconds(1));
         feed = new ExampleFeed(consumer(settings.groupId()), topics.examples().name(), resumeAt, exampleHandler,
-                settings.batchSize(), settings.prefetchBatches(), settings.linger());
+                settings.batchSize(), settings.prefetchBatches(), settings.linger(), waiting);
         ledger.start(feed.startPositions());
         holdoutFeed = new HoldoutFeed(consumer(null), topics.holdout().name(), holdoutHandler, holdout);
         feed.start();
@@ -316,15 +344,22 @@ public final class TrainerService implements Runnable, AutoCloseable {
         List<Sample> samples = new ArrayList<>(batch.samples());
         int replayed = (int) Math.round(batch.size() * settings.replayRatio());
         samples.addAll(replay.sample(replayed));
-        DistillationStage stage = settings.schedule().at(samplesSeen);
+        DistillationStage stage = tuner.setting(samplesSeen);
         StudentNetwork.StepResult result = network.train(samples, (float) stage.alpha(), (float) stage.temperature(),
                 settings.adaptive());
+        metrics.distilledWith(stage.temperature(), stage.alpha());
         samplesSeen += samples.size();
         ledger.advance(batch.untilOffsets());
         for (Sample s : batch.samples()) {
             replay.offer(s);
         }
+        feed.release(batch);
         metrics.step(samples.size(), result.loss());
+        tuner.afterStep(samplesSeen, holdout::snapshot, this::score).ifPresent(metrics::tuned);
+    }
+
+    private HoldoutMetrics score(List<Sample> examples) {
+        return HoldoutScorer.score(examples, network.logProbs(examples));
     }
 
     private boolean publishDue() {
@@ -385,10 +420,22 @@ public final class TrainerService implements Runnable, AutoCloseable {
 
     private void publish(HoldoutMetrics cm, double churn, GateDecision decision) {
         long version = nextVersion;
-        Checkpoint checkpoint = network.checkpoint(Map.of("model", settings.model(),
-                "version", Long.toString(version), "samplesSeen", Long.toString(samplesSeen)));
+        DistillationSetting setting = tuner.current(samplesSeen);
+        Map<String, String> metadata = new HashMap<>(Map.of("model", settings.model(),
+                "version", Long.toString(version), "samplesSeen", Long.toString(samplesSeen),
+                "distillation.temperature", Double.toString(setting.temperature()),
+                "distillation.alpha", Double.toString(setting.alpha()),
+                "tuning", tuner.mode()));
+        tuner.lastChange().ifPresent(c -> metadata.put("tuning.lastChange", describe(c)));
+        Checkpoint checkpoint = network.checkpoint(metadata);
         byte[] blob = CheckpointWriter.write(checkpoint);
         Map<String, Double> manifestMetrics = new HashMap<>(cm.asMap());
+        // The setting the candidate was last trained with; a restart under self-tuning continues from it.
+        manifestMetrics.put(TEMPERATURE_METRIC, setting.temperature());
+        manifestMetrics.put(ALPHA_METRIC, setting.alpha());
+        if (tuner.enabled()) {
+            manifestMetrics.put("tuning.changes", (double) tuner.changes());
+        }
         if (!Double.isNaN(churn)) {
             manifestMetrics.put("churn", churn);
         }
@@ -424,14 +471,59 @@ public final class TrainerService implements Runnable, AutoCloseable {
             published = new PublishedNetwork(network.manager(), network.spec(), network.inputShape(),
                     network.numClasses(), checkpoint.parameters(), version);
             metrics.published(version);
+            live.put(version, manifest);
             log.info("Published {}:{} ({}; {} samples, offsets {})", settings.model(), version, decision.reason(),
                     samplesSeen, manifest.getOffsets());
+            retireOldVersions();
         } catch (CheckpointPublisher.PublishFailedException e) {
             metrics.publishFailed();
             log.warn("Publishing {}:{} failed; will retry at the next attempt", settings.model(), version, e);
         } catch (CheckpointFormatException e) {
             throw new IllegalStateException("the checkpoint just written does not load", e);
         }
+    }
+
+    /**
+     * Retires live versions beyond {@code trainer.retain.versions}, never the newest nor the version the fleet's
+     * control record holds it to. A failure is logged and retried after the next publication.
+     */
+    private void retireOldVersions() {
+        if (settings.retainVersions() == 0 || live.size() <= settings.retainVersions()) {
+            return;
+        }
+        try {
+            CheckpointControl control = new ControlRecordReader(kafka, topics.checkpointControl().name(),
+                    topics.checkpointControl().valueDeserializer(), Duration.ofSeconds(30))
+                    .read(settings.model()).orElse(null);
+            List<CheckpointManifest> retiring = new ArrayList<>();
+            for (long v : retention.toRetire(live.navigableKeySet(), control)) {
+                retiring.add(live.get(v));
+            }
+            if (retiring.isEmpty()) {
+                return;
+            }
+            publisher.retire(retiring, retirement);
+            retiring.forEach(m -> live.remove(m.getVersion()));
+            metrics.retired(retiring.size());
+            log.info("Retired {} versions {} (keeping {} live: {}{})", settings.model(),
+                    retiring.stream().map(CheckpointManifest::getVersion).toList(), live.size(), live.keySet(),
+                    control == null ? "" : "; fleet policy " + control.getMode() + " " + control.getVersion());
+        } catch (CheckpointPublisher.PublishFailedException | RuntimeException e) {
+            if (e instanceof ProducerFencedException fenced) {
+                throw fenced;
+            }
+            log.warn("Retiring old versions of {} failed; will retry after the next publication", settings.model(),
+                    e);
+        }
+    }
+
+    /** The model's live versions as this trainer knows them (read at start, then its own publications). */
+    public java.util.NavigableSet<Long> liveVersions() {
+        return java.util.Collections.unmodifiableNavigableSet(new java.util.TreeSet<>(live.keySet()));
+    }
+
+    private static String describe(TuningChange c) {
+        return "at " + c.atSamples() + " samples: " + c.from() + " -> " + c.to() + " (" + c.reason() + ")";
     }
 
     private static List<Integer> toList(int[] values) {
@@ -442,16 +534,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
         return out;
     }
 
-    private long lag() {
-        if (feed == null) {
-            return 0;
-        }
-        Map<TopicPartition, Long> trained = ledger.trainedPositions();
-        long lag = 0;
-        for (Map.Entry<TopicPartition, Long> e : feed.endOffsets().entrySet()) {
-            lag += Math.max(0, e.getValue() - trained.getOrDefault(e.getKey(), 0L));
-        }
-        return lag;
+    /** Records of the examples topic not yet trained (see {@link ExampleFeed#backlog()}). */
+    public long lag() {
+        return feed == null ? 0 : feed.backlog();
     }
 
     public boolean isRunning() {
@@ -492,6 +577,16 @@ public final class TrainerService implements Runnable, AutoCloseable {
     /** The optimizer's step count: restored from the checkpoint's optimizer state on resume. */
     public long optimizerSteps() {
         return network == null ? 0 : network.optimizerSteps();
+    }
+
+    /** Temperature and alpha the next batch is trained with (the tuner's choice or the schedule's stage). */
+    public DistillationSetting distillationSetting() {
+        return tuner.current(samplesSeen);
+    }
+
+    /** Changes of temperature and alpha the self-tuning made in this run. */
+    public long tuningChanges() {
+        return tuner.changes();
     }
 
     public int holdoutSize() {

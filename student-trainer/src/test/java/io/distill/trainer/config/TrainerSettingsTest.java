@@ -3,6 +3,9 @@ package io.distill.trainer.config;
 import io.distill.core.architecture.ArchitectureSpec;
 import io.distill.core.config.DistillConfig;
 import io.distill.trainer.adaptive.AdaptiveWeighting;
+import io.distill.trainer.tuning.DistillationSetting;
+import io.distill.trainer.tuning.TuningMode;
+import io.distill.trainer.tuning.TuningObjective;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -25,6 +28,29 @@ class TrainerSettingsTest {
         assertEquals(2000, s.gate().minHoldout());
         assertEquals("distill-trainer-fashion-student", s.transactionalId());
         assertEquals(4.0, s.schedule().at(0).temperature());
+        assertEquals(TuningMode.OFF, s.tuning().mode());
+        assertEquals(6, s.tuning().grid().size());
+        assertEquals(10, s.retainVersions());
+    }
+
+    @Test
+    void selfTuningKeys() {
+        Map<String, String> c = new HashMap<>(TrainerSettings.DEFAULTS);
+        c.put("trainer.tuning", "Plateau");
+        c.put("trainer.tuning.grid", "4:0.9, 1:0.5");
+        c.put("trainer.tuning.objective", "kl");
+        c.put("trainer.tuning.window.samples", "1000");
+        c.put("trainer.retain.versions", "0");
+        TrainerSettings s = TrainerSettings.fromConfig(DistillConfig.of(c));
+        assertEquals(TuningMode.PLATEAU, s.tuning().mode());
+        assertEquals(List.of(new DistillationSetting(4, 0.9), new DistillationSetting(1, 0.5)), s.tuning().grid());
+        assertEquals(TuningObjective.KL, s.tuning().objective());
+        assertEquals(1000, s.tuning().windowSamples());
+        assertEquals(0, s.retainVersions());
+        c.put("trainer.tuning.grid", "4:1.5");
+        assertThrows(IllegalArgumentException.class, () -> TrainerSettings.fromConfig(DistillConfig.of(c)));
+        c.put("trainer.tuning.grid", "4:0.9,4:0.9");
+        assertThrows(IllegalArgumentException.class, () -> TrainerSettings.fromConfig(DistillConfig.of(c)));
     }
 
     @Test

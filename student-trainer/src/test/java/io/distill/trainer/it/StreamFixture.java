@@ -19,6 +19,7 @@ import io.distill.trainer.publish.Lineage;
 import io.distill.trainer.publish.LineageReader;
 import io.distill.trainer.service.TrainerService;
 import io.distill.trainer.testdata.FashionSamples;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -102,6 +103,38 @@ final class StreamFixture implements AutoCloseable {
         producer.flush();
     }
 
+    /**
+     * Like {@link #sendTrain} with a correct teacher, but in one transaction (as the topology writes, which leaves a
+     * commit marker after the records) followed by the given late labels (request id to label) in a second one.
+     */
+    void sendTrainInTransactions(int from, int count, Map<String, Integer> corrections) {
+        Map<String, Object> props = new HashMap<>(stack.clientProperties());
+        props.put("transactional.id", prefix + "tx");
+        try (KafkaProducer<byte[], byte[]> tx = new KafkaProducer<>(props, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            tx.initTransactions();
+            tx.beginTransaction();
+            for (int i = from; i < from + count; i++) {
+                int y = train.labels()[i];
+                String id = "train-" + i;
+                tx.send(new ProducerRecord<>(topics.examples().name(), id.getBytes(), topics.examples()
+                        .serializeValue(example(id, Split.TRAIN, train.images()[i], y, i % 2 == 0 ? y : null))));
+            }
+            tx.commitTransaction();
+            tx.beginTransaction();
+            corrections.forEach((id, label) -> tx.send(new ProducerRecord<>(topics.examples().name(), id.getBytes(),
+                    topics.examples().serializeValue(correction(id, label)))));
+            tx.commitTransaction();
+        }
+    }
+
+    static TrainingExample correction(String requestId, int label) {
+        return TrainingExample.newBuilder()
+                .setRequestId(requestId).setKind(ExampleKind.LABEL_CORRECTION).setSampleKey(requestId)
+                .setSplit(Split.TRAIN).setTask("fashion").setEventTime(Instant.now()).setHardLabel(label)
+                .setLabelSpace(FashionSamples.labelSpace()).build();
+    }
+
     /** Writes {@code count} test images with a correct teacher to the hold-out topic. */
     void sendHoldout(int count) {
         for (int i = 0; i < count; i++) {
@@ -113,11 +146,7 @@ final class StreamFixture implements AutoCloseable {
     }
 
     void sendCorrection(String topic, String requestId, int label) {
-        TrainingExample correction = TrainingExample.newBuilder()
-                .setRequestId(requestId).setKind(ExampleKind.LABEL_CORRECTION).setSampleKey(requestId)
-                .setSplit(Split.TRAIN).setTask("fashion").setEventTime(Instant.now()).setHardLabel(label)
-                .setLabelSpace(FashionSamples.labelSpace()).build();
-        send(topic, requestId, correction);
+        send(topic, requestId, correction(requestId, label));
         producer.flush();
     }
 
@@ -154,9 +183,13 @@ final class StreamFixture implements AutoCloseable {
     }
 
     TrainerService service(Map<String, String> config) {
+        return service(config, new SimpleMeterRegistry());
+    }
+
+    TrainerService service(Map<String, String> config, MeterRegistry meters) {
         DistillConfig c = DistillConfig.of(config);
         return new TrainerService(TrainerSettings.fromConfig(c), topics, c.kafkaProperties(),
-                new SerdeExampleDecoder(registry), new SimpleMeterRegistry(), c.configHash(), "test");
+                new SerdeExampleDecoder(registry), meters, c.configHash(), "test");
     }
 
     Lineage lineage(String model) {
