@@ -194,6 +194,8 @@ public final class QualityExperiment {
                             "--first-version-after", Long.toString(publishEvery),
                             "--publish-interval-ms", Long.toString(PUBLISH_INTERVAL.toMillis()),
                             "--gate-min-holdout", Long.toString(minHoldout),
+                            // every version stays, so the whole lineage can be scored for the learning curve
+                            "--retain-versions", "0",
                             "--metrics-port", Integer.toString(port)));
                     for (String extra : settings.extraTrainerSettings()) {
                         args.add("--set");
