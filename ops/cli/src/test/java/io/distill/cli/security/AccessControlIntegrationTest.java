@@ -44,6 +44,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -166,6 +167,17 @@ class AccessControlIntegrationTest {
             }
         }
         return t;
+    }
+
+    @Test
+    void aServicePrincipalThatMayNotCreateTopicsStartsOnTheAdministratorsTopics() {
+        // What the trainer and teacher-service do at start: check the catalogue, creating what is missing.
+        try (Admin admin = Admin.create(sasl(trainer))) {
+            TopicCatalogue.EnsureResult result = catalogue.ensure(admin);
+            assertEquals(List.of(), result.created());
+            assertTrue(result.existing().containsAll(List.of(catalogue.examples(), catalogue.checkpoints(),
+                    catalogue.checkpointBlobs())), result.toString());
+        }
     }
 
     @Test
