@@ -32,6 +32,9 @@ import io.distill.stack.junit.IntegrationTest;
 import io.distill.stack.security.KeyMaterial;
 import io.distill.stack.security.ScramUser;
 import io.distill.stack.security.SecureStack;
+import io.distill.topology.RegistrySerdes;
+import io.distill.topology.app.TopologyService;
+import io.distill.topology.config.TopologyConfig;
 import io.distill.trainer.config.TrainerSettings;
 import io.distill.trainer.publish.CheckpointPublisher;
 import java.io.ByteArrayOutputStream;
@@ -178,6 +181,56 @@ class AccessControlIntegrationTest {
             assertTrue(result.existing().containsAll(List.of(catalogue.examples(), catalogue.checkpoints(),
                     catalogue.checkpointBlobs())), result.toString());
         }
+    }
+
+    @Test
+    void theTopologyRunsExactlyOnceWithOnlyItsAcls() throws Exception {
+        ScramUser user = secure.createScramUser("topology");
+        String applicationId = EmbeddedStack.uniqueName("secured-topology");
+        secure.apply(ServiceAcls.topology(user.principal(), catalogue, applicationId));
+        Map<String, String> settings = new HashMap<>();
+        sasl(user).forEach((k, v) -> settings.put("kafka." + k, v.toString()));
+        settings.put("registry.url", registryUrl);
+        settings.put("topics.prefix", catalogue.prefix());
+        settings.put("topics.partitions", "1");
+        settings.put("application.id", applicationId);
+        settings.put("state.dir", Files.createTempDirectory(dir, "streams").toString());
+        settings.put("metrics.host", "127.0.0.1");
+        settings.put("metrics.port", "0");
+        settings.put("teachers", TEACHER_ID);
+        TopologyConfig config = TopologyConfig.from(settings);
+        byte[] key = EmbeddedStack.uniqueName("undecodable").getBytes(StandardCharsets.UTF_8);
+        try (TopologyService topology = TopologyService.start(config, RegistrySerdes.create(config))) {
+            // Group, internal topics and transactional ids: RUNNING needs every one of them granted.
+            topology.app().awaitRunning(Duration.ofSeconds(90));
+            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(superUser(), new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                p.send(new ProducerRecord<>(catalogue.requests(), key, new byte[] {42, 1, 2})).get();
+            }
+            // The undecodable request is dead-lettered inside the topology's transaction.
+            Map<String, Object> read = superUser();
+            read.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(read, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                c.assign(List.of(new TopicPartition(catalogue.deadLetters(), 0)));
+                c.seekToBeginning(c.assignment());
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                boolean found = false;
+                while (!found && System.nanoTime() < deadline) {
+                    for (var r : c.poll(Duration.ofMillis(500))) {
+                        found |= java.util.Arrays.equals(r.key(), key);
+                    }
+                }
+                assertTrue(found, "the topology's dead letter was committed under its ACLs");
+            }
+            assertTrue(topology.app().isRunning());
+        }
+    }
+
+    private static Map<String, Object> superUser() {
+        Map<String, Object> p = new HashMap<>();
+        p.put("bootstrap.servers", secure.superUserBootstrapServers());
+        return p;
     }
 
     @Test
