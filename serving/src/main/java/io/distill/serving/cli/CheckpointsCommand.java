@@ -65,7 +65,7 @@ public final class CheckpointsCommand implements Runnable {
         public final Integer call() throws Exception {
             try {
                 return execute();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 var denied = AccessDenied.describe(e, what());
                 if (denied.isEmpty()) {
                     throw e;
@@ -220,6 +220,11 @@ public final class CheckpointsCommand implements Runnable {
     static final class Retire extends Base {
         @Parameters(paramLabel = "VERSION", description = "The version to retire.")
         long version;
+
+        @Override
+        String what() {
+            return "write tombstones for " + model + " v" + version + " (WRITE on the manifest and blob topics)";
+        }
 
         @Override
         public Integer execute() throws Exception {
