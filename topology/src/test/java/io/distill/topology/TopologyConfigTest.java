@@ -39,8 +39,9 @@ class TopologyConfigTest {
 
     @Test
     void masksSecretsInTheDescription() {
-        String text = TopologyConfig.from(Map.of("kafka.sasl.jaas.config", "hunter2", "teachers", "a")).describe();
-        assertFalse(text.contains("hunter2"), text);
+        String text = TopologyConfig.from(Map.of("kafka.sasl.jaas.config", "hunter2", "teachers", "a",
+                "registry.basic.auth.user.info", "svc:reg-pw", "kafka.ssl.keystore.password", "ks-pw")).describe();
+        assertFalse(text.contains("hunter2") || text.contains("reg-pw") || text.contains("ks-pw"), text);
         assertTrue(text.contains("kafka.sasl.jaas.config=****"), text);
         assertTrue(text.contains("teachers=a"), text);
     }

@@ -3,6 +3,7 @@ package io.distill.core.metrics;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import io.distill.core.http.AdminTokenGuard;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -24,7 +25,8 @@ import java.util.function.BooleanSupplier;
 /**
  * The HTTP endpoint every service exposes: {@code /metrics} (Prometheus text format), {@code /health} (the process
  * is alive) and {@code /ready} (the service can do its work, e.g. a model is loaded or the stream is RUNNING).
- * Services may add their own handlers (the student server adds its inference API) with {@link #handle}.
+ * Services may add their own handlers (the student server adds its inference API) with {@link #handle}; a route
+ * that changes state must demand the admin token ({@link #handleStateChanging}, {@link AdminTokenGuard}).
  */
 public final class ServiceEndpoint implements AutoCloseable {
 
@@ -83,8 +85,14 @@ public final class ServiceEndpoint implements AutoCloseable {
         this.readiness = readiness;
     }
 
+    /** Adds a read-only route. A route that changes state goes through {@link #handleStateChanging}. */
     public void handle(String path, HttpHandler handler) {
         server.createContext(path, handler);
+    }
+
+    /** Adds a route that changes state: only requests carrying {@code guard}'s bearer token reach {@code handler}. */
+    public void handleStateChanging(String path, AdminTokenGuard guard, HttpHandler handler) {
+        server.createContext(path, guard.protect(handler));
     }
 
     public static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {

@@ -309,10 +309,17 @@ public final class HttpRegistryClient implements RegistryClient {
   }
 
   private JsonNode expectOk(Answer a, String what) {
+    if (a.status() == 401 || a.status() == 403) {
+      String problem = a.status() == 401
+          ? (authorization == null ? "asks for credentials and none are configured" : "refused the configured credentials")
+          : "denied the configured user";
+      throw new RegistryAuthenticationException("schema registry at " + RegistryClientConfig.withoutUserInfo(a.base()) + " "
+          + problem + " (HTTP " + a.status() + ") when trying to " + what + "; check registry.basic.auth.user.info",
+          a.status(), errorCode(a));
+    }
     if (!a.ok()) {
-      String hint = a.status() == 401 || a.status() == 403 ? " (check registry.basic.auth.user.info)" : "";
       throw new RegistryException("schema registry at " + RegistryClientConfig.withoutUserInfo(a.base()) + " refused to " + what
-          + ": HTTP " + a.status() + hint + ": " + message(a), a.status(), errorCode(a), null);
+          + ": HTTP " + a.status() + ": " + message(a), a.status(), errorCode(a), null);
     }
     try {
       return JSON.readTree(a.body());

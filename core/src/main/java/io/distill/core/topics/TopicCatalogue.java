@@ -26,6 +26,8 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -337,6 +339,12 @@ public final class TopicCatalogue {
         } catch (ExecutionException e) {
           if (e.getCause() instanceof TopicExistsException) {
             raced.add(t.name());
+          } else if (e.getCause() instanceof TopicAuthorizationException
+              || e.getCause() instanceof ClusterAuthorizationException) {
+            // A service principal on a cluster with ACLs sees only the topics it may describe and may not create
+            // any: the topics are an administrator's job (distill topics create). Its own clients will say
+            // clearly if a topic it needs is really missing or not granted.
+            log.warn("not authorized to create or describe topic {}; assuming an administrator created it", t.name());
           } else {
             throw new KafkaException("cannot create topic " + t.name() + ": " + e.getCause().getMessage(), e.getCause());
           }
@@ -418,7 +426,16 @@ public final class TopicCatalogue {
     }
     if (!compacted.isEmpty()) {
       List<ConfigResource> resources = compacted.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
-      Map<ConfigResource, Config> configs = await(admin.describeConfigs(resources).all(), timeout, "describe topic configs");
+      Map<ConfigResource, Config> configs;
+      try {
+        configs = await(admin.describeConfigs(resources).all(), timeout, "describe topic configs");
+      } catch (KafkaException e) {
+        if (!(e.getCause() instanceof TopicAuthorizationException)) {
+          throw e;
+        }
+        log.warn("not authorized to describe the configs of {}; their compaction is not checked", compacted);
+        return;
+      }
       configs.forEach((r, c) -> {
         var policy = c.get(TopicConfig.CLEANUP_POLICY_CONFIG);
         if (policy == null || !policy.value().contains(TopicConfig.CLEANUP_POLICY_COMPACT)) {

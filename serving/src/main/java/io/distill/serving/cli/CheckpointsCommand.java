@@ -54,6 +54,29 @@ public final class CheckpointsCommand implements Runnable {
         String model;
 
         PrintStream out = System.out;
+        PrintStream err = System.err;
+
+        /** Runs the subcommand; a refused login or ACL ends it with one clear line and exit code 3. */
+        @Override
+        public final Integer call() throws Exception {
+            try {
+                return execute();
+            } catch (Exception e) {
+                var denied = AccessDenied.describe(e, what());
+                if (denied.isEmpty()) {
+                    throw e;
+                }
+                err.println(denied.get());
+                return 3;
+            }
+        }
+
+        abstract Integer execute() throws Exception;
+
+        /** What the subcommand does, for the error message. */
+        String what() {
+            return "read the checkpoint topics of " + model;
+        }
 
         DistillConfig config() {
             return connection.config(ConnectionOptions.connectionDefaults(), Map.of());
@@ -73,6 +96,11 @@ public final class CheckpointsCommand implements Runnable {
         @Option(names = "--reason", description = "Why the record is written.")
         String reason = "operator request";
 
+        @Override
+        String what() {
+            return "write control records for " + model + " (who may is decided by WRITE on the control topic)";
+        }
+
         int write(CheckpointControl record, DistillConfig config, Topics topics) {
             try (ControlWriter writer = new ControlWriter(topics.checkpointControl(), config.kafkaProperties())) {
                 writer.write(record);
@@ -87,7 +115,7 @@ public final class CheckpointsCommand implements Runnable {
             description = "List the model's versions with their metrics and lineage, and the fleet's policy.")
     static final class ListVersions extends Base {
         @Override
-        public Integer call() {
+        public Integer execute() {
             DistillConfig config = config();
             Topics topics = ConnectionOptions.topics(config);
             CheckpointCatalog catalog = catalog(config, topics);
@@ -114,7 +142,7 @@ public final class CheckpointsCommand implements Runnable {
         long version;
 
         @Override
-        public Integer call() {
+        public Integer execute() {
             DistillConfig config = config();
             Topics topics = ConnectionOptions.topics(config);
             return catalog(config, topics).manifest(version).map(m -> {
@@ -134,7 +162,7 @@ public final class CheckpointsCommand implements Runnable {
         long version;
 
         @Override
-        public Integer call() {
+        public Integer execute() {
             DistillConfig config = config();
             Topics topics = ConnectionOptions.topics(config);
             CheckpointCatalog catalog = catalog(config, topics);
@@ -153,7 +181,7 @@ public final class CheckpointsCommand implements Runnable {
         boolean clearDenied;
 
         @Override
-        public Integer call() {
+        public Integer execute() {
             DistillConfig config = config();
             Topics topics = ConnectionOptions.topics(config);
             VersionPolicy current = clearDenied ? VersionPolicy.latest() : catalog(config, topics).policy();
@@ -169,7 +197,7 @@ public final class CheckpointsCommand implements Runnable {
         Long from;
 
         @Override
-        public Integer call() {
+        public Integer execute() {
             DistillConfig config = config();
             Topics topics = ConnectionOptions.topics(config);
             CheckpointCatalog catalog = catalog(config, topics);
@@ -190,7 +218,12 @@ public final class CheckpointsCommand implements Runnable {
         long version;
 
         @Override
-        public Integer call() throws Exception {
+        String what() {
+            return "write tombstones for " + model + " v" + version + " (WRITE on the manifest and blob topics)";
+        }
+
+        @Override
+        public Integer execute() throws Exception {
             DistillConfig config = config();
             Topics topics = ConnectionOptions.topics(config);
             CheckpointCatalog catalog = catalog(config, topics);

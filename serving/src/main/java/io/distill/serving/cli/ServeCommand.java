@@ -2,6 +2,7 @@ package io.distill.serving.cli;
 
 import io.distill.core.config.ConnectionOptions;
 import io.distill.core.config.DistillConfig;
+import io.distill.core.http.AdminTokenGuard;
 import io.distill.core.topics.TopicCatalogue;
 import io.distill.serving.model.ServingContract;
 import io.distill.serving.quality.QualityGate;
@@ -12,6 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -98,7 +101,7 @@ public final class ServeCommand implements Callable<Integer> {
         d.put("serving.quality.min.samples", "200");
         d.put("serving.quality.rollback", "false");
         d.put("serving.device", "auto");
-        d.put("serving.admin.token", "");
+        d.put(AdminTokenGuard.KEY, "");
         return d;
     }
 
@@ -122,7 +125,10 @@ public final class ServeCommand implements Callable<Integer> {
         return connection.config(defaults(), flags);
     }
 
-    /** The validated server settings of a configuration (the admin token comes from config or DISTILL_SERVING_ADMIN_TOKEN). */
+    /**
+     * The validated server settings of a configuration. The admin token of the state-changing routes comes from
+     * {@code http.admin.token} (DISTILL_HTTP_ADMIN_TOKEN) or, as before, {@code serving.admin.token}.
+     */
     static ServerSettings settings(DistillConfig c) {
         String ls = c.getString("serving.label.space");
         List<String> classes = c.find("serving.label.classes").map(v -> List.of(v.split(","))).orElse(List.of());
@@ -131,7 +137,8 @@ public final class ServeCommand implements Callable<Integer> {
         QualityGate gate = new QualityGate(c.getDouble("serving.quality.threshold"), c.getInt("serving.quality.window"),
                 c.getInt("serving.quality.min.samples"), c.getBoolean("serving.quality.rollback"));
         return new ServerSettings(model, contract, c.getString("serving.http.host"), c.getInt("serving.http.port"),
-                c.getString("serving.admin.token", ""), c.getString("serving.instance.id"),
+                c.find(AdminTokenGuard.KEY).orElse(c.getString(AdminTokenGuard.SERVING_KEY, "")),
+                c.getString("serving.instance.id"),
                 c.getBoolean("serving.kafka.inference"), c.getString("serving.task", contract.labelSpaceId()),
                 c.getString("serving.group.id", "distill-serving-" + model), c.getBoolean("serving.quality.enabled"),
                 c.getDouble("serving.quality.sample.rate"), gate, c.getString("serving.device"));
@@ -139,19 +146,24 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        DistillConfig config = config();
-        ServerSettings settings = settings(config);
-        System.out.println("distill serve configuration:");
-        System.out.println(config.dump());
         CountDownLatch stop = new CountDownLatch(1);
-        try (StudentServer server = StudentServer.start(settings, ConnectionOptions.topics(config),
-                config.kafkaProperties())) {
+        try (StudentServer server = start(System.out)) {
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            System.out.println("serving " + settings.model() + " on " + server.baseUrl() + " (topics "
-                    + TopicCatalogue.fromConfig(config).prefix() + "*)");
             stop.await();
         }
         return 0;
+    }
+
+    /** Prints the effective configuration (secrets masked) to {@code out} and starts the server. */
+    public StudentServer start(PrintStream out) throws IOException {
+        DistillConfig config = config();
+        ServerSettings settings = settings(config);
+        out.println("distill serve configuration:");
+        out.println(config.dump());
+        StudentServer server = StudentServer.start(settings, ConnectionOptions.topics(config), config.kafkaProperties());
+        out.println("serving " + settings.model() + " on " + server.baseUrl() + " (topics "
+                + TopicCatalogue.fromConfig(config).prefix() + "*)");
+        return server;
     }
 
     public static void main(String[] args) {

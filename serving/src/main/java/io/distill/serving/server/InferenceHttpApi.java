@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import io.distill.core.http.AdminTokenGuard;
 import io.distill.core.metrics.ServiceEndpoint;
 import io.distill.schema.CheckpointManifest;
 import io.distill.serving.model.InferenceException;
@@ -16,8 +17,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,8 +27,9 @@ import java.util.Optional;
  *   <li>{@code POST /v1/models/<name>/predict} {@code {"inputs": [[...], ...], "requestIds": [...]?}} &rarr;
  *       {@code {"model", "version", "predictions": [{"class", "probabilities"}]}}; every answer names its version.</li>
  *   <li>{@code GET /v1/models/<name>}: served version, policy and a summary of its manifest.</li>
- *   <li>{@code POST /v1/models/<name>/reload} (bearer token): forget this server's refusals so that refused versions
- *       are tried again (after an operator repaired a store); 403 when no token is configured.</li>
+ *   <li>{@code POST /v1/models/<name>/reload} (bearer token {@code http.admin.token}, see {@link AdminTokenGuard}):
+ *       forget this server's refusals so that refused versions are tried again (after an operator repaired a store);
+ *       401 without the token, 403 when no token is configured.</li>
  * </ul>
  */
 public final class InferenceHttpApi {
@@ -41,13 +41,13 @@ public final class InferenceHttpApi {
     private final String model;
     private final PredictionService predictions;
     private final ModelTrack track;
-    private final String adminToken;
+    private final AdminTokenGuard admin;
 
     public InferenceHttpApi(PredictionService predictions, ModelTrack track, String adminToken) {
         this.model = track.modelName();
         this.predictions = predictions;
         this.track = track;
-        this.adminToken = adminToken == null || adminToken.isBlank() ? null : adminToken;
+        this.admin = AdminTokenGuard.of(adminToken);
     }
 
     public void register(ServiceEndpoint endpoint) {
@@ -181,15 +181,7 @@ public final class InferenceHttpApi {
     }
 
     private void reload(HttpExchange exchange) throws IOException {
-        if (adminToken == null) {
-            error(exchange, 403, "no admin token configured; state-changing routes are disabled");
-            return;
-        }
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
-        String offered = header != null && header.startsWith("Bearer ") ? header.substring(7).trim() : "";
-        if (!MessageDigest.isEqual(offered.getBytes(StandardCharsets.UTF_8),
-                adminToken.getBytes(StandardCharsets.UTF_8))) {
-            error(exchange, 401, "missing or wrong bearer token");
+        if (!admin.admit(exchange)) {
             return;
         }
         int forgotten = track.forgetRefusals();

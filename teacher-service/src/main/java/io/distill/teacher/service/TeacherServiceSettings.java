@@ -1,7 +1,9 @@
 package io.distill.teacher.service;
 
+import io.distill.core.config.DistillConfig;
 import java.time.Duration;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Everything the serving loop needs besides the model and the codecs; built from the validated
@@ -61,6 +63,20 @@ public record TeacherServiceSettings(
     /** @return the most records one poll may return: at most half the in-flight limit, at most 500 */
     public int maxPollRecords() {
         return Math.max(1, Math.min(500, maxInFlight / 2));
+    }
+
+    /** The settings with secret client properties (JAAS line, passwords) masked, as they may end up in a log line. */
+    @Override
+    public String toString() {
+        Map<String, String> masked = new TreeMap<>();
+        kafkaProperties.forEach((k, v) -> masked.put(k, DistillConfig.maskedValue(k, v)));
+        return "TeacherServiceSettings[bootstrapServers=" + bootstrapServers + ", kafkaProperties=" + masked
+                + ", requestsTopic=" + requestsTopic + ", softLabelsTopic=" + softLabelsTopic + ", responsesTopic="
+                + responsesTopic + ", deadLettersTopic=" + deadLettersTopic + ", groupId=" + groupId
+                + ", transactionalId=" + transactionalId + ", guarantee=" + guarantee + ", maxBatchSize=" + maxBatchSize
+                + ", maxBatchWait=" + maxBatchWait + ", workers=" + workers + ", maxInFlight=" + maxInFlight
+                + ", commitInterval=" + commitInterval + ", form=" + form + ", topK=" + topK + ", sampleFraction="
+                + sampleFraction + ", simulatedLatency=" + simulatedLatency + ", shutdownTimeout=" + shutdownTimeout + "]";
     }
 
     /** @return a copy with another transactional id (e.g. per test instance) */

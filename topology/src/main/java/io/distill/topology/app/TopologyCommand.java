@@ -89,7 +89,9 @@ public final class TopologyCommand implements Callable<Integer> {
         System.out.println("distill topology, configuration:");
         System.out.print(DistillConfig.of(config.asMap()).dump());
         if (createTopics) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", config.bootstrapServers()))) {
+            Map<String, Object> adminProps = new LinkedHashMap<>(config.kafkaOverrides());
+            adminProps.put("bootstrap.servers", config.bootstrapServers());
+            try (Admin admin = Admin.create(adminProps)) {
                 log.info("topics: {}", config.topics().ensure(admin));
             }
         }

@@ -48,9 +48,6 @@ import java.util.TreeMap;
  */
 public final class TopologyConfig {
 
-    /** Settings whose values are never printed. */
-    private static final List<String> SECRET_MARKERS = List.of("password", "secret", "sasl.jaas", "token", "key.password");
-
     private final Map<String, String> values;
     private final List<String> teachers;
     private final Map<String, Double> teacherWeights;
@@ -283,13 +280,9 @@ public final class TopologyConfig {
         effective.putIfAbsent("labels.window.ms", Long.toString(labelsWindowMs()));
         effective.putIfAbsent("holdout.fraction", Double.toString(holdoutFraction()));
         effective.putIfAbsent("topics.prefix", catalogue.prefix());
-        effective.forEach((k, v) -> sb.append(k).append('=').append(isSecret(k) ? "****" : v).append('\n'));
+        // The same secrets as every other service's dump: passwords, tokens, JAAS, registry basic auth, user info in URLs.
+        effective.forEach((k, v) -> sb.append(k).append('=').append(DistillConfig.maskedValue(k, v)).append('\n'));
         return sb.toString();
-    }
-
-    private static boolean isSecret(String key) {
-        String lower = key.toLowerCase(Locale.ROOT);
-        return SECRET_MARKERS.stream().anyMatch(lower::contains);
     }
 
     private long parseLong(String key, String defaultValue) {
