@@ -1,9 +1,12 @@
 package io.distill.teacher.service;
 
 import io.distill.core.deadletter.ReasonCode;
+import io.distill.core.softtarget.SoftTargetValidationException;
+import io.distill.core.softtarget.SoftTargets;
 import io.distill.core.tensor.TensorCodec;
 import io.distill.core.tensor.TensorValidationException;
 import io.distill.schema.InferenceRequest;
+import io.distill.schema.SoftLabel;
 import io.distill.teacher.model.TeacherInference;
 import io.distill.teacher.model.TeacherModel;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -208,8 +211,18 @@ public final class TeacherService implements Runnable, AutoCloseable {
                         "teacher inference failed: " + error, error));
             }
             Instant now = Instant.now();
+            SoftLabel label = outputs.softLabel(request, result, now);
+            try {
+                // Finite but extreme inputs (pixels near Float.MAX_VALUE) overflow the network: never publish that.
+                SoftTargets.validate(label.getTarget(), label.getTarget().getNumClasses());
+            } catch (SoftTargetValidationException e) {
+                ReasonCode reason = SoftTargetValidationException.NON_FINITE_VALUE.equals(e.reasonCode())
+                        ? ReasonCode.NON_FINITE_VALUE : ReasonCode.INVALID_RECORD;
+                return deadLetter(record, new RejectedRecordException(reason,
+                        "the teacher's output for this input is not a distribution: " + e.getMessage(), e));
+            }
             metrics.labelled(Duration.between(request.getEventTime(), now));
-            return new Outcome.Labelled(request.getRequestId(), outputs.softLabel(request, result, now),
+            return new Outcome.Labelled(request.getRequestId(), label,
                     settings.responsesTopic() == null ? null : outputs.prediction(request, result, now));
         });
     }
