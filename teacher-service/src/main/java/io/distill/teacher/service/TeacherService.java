@@ -1,6 +1,7 @@
 package io.distill.teacher.service;
 
 import io.distill.core.deadletter.ReasonCode;
+import io.distill.core.registry.RegistryException;
 import io.distill.core.softtarget.SoftTargetValidationException;
 import io.distill.core.softtarget.SoftTargets;
 import io.distill.core.tensor.TensorCodec;
@@ -167,7 +168,7 @@ public final class TeacherService implements Runnable, AutoCloseable {
                 }
                 try {
                     pending.add(tp, record.offset(), handle(record));
-                } catch (KafkaException | IllegalStateException notTheRecordsFault) {
+                } catch (KafkaException | IllegalStateException | RegistryException notTheRecordsFault) {
                     // e.g. the schema registry is unreachable: never dead-letter, re-read this record later.
                     log.warn("teacher {}: cannot decode {}@{} now ({}); retrying", teacher.id(), tp, record.offset(),
                             notTheRecordsFault.toString());
