@@ -87,7 +87,7 @@ class HostileExamplesTest {
                 Map<String, String> expected = new TreeMap<>(all.stream()
                         .collect(Collectors.toMap(Input::key, Input::expected)));
                 assertEquals(expected, tally.reasonByKey(), "dead letters by key");
-                tally.letters().forEach(d -> assertTrue(d.getStage().startsWith("trainer/"), d.getStage()));
+                tally.letters().forEach(d -> assertTrue(d.getStage().startsWith("student-trainer/"), d.getStage()));
 
                 StreamFixture.await("the first published version", Duration.ofMinutes(2),
                         () -> service.publishedVersion() >= 1);

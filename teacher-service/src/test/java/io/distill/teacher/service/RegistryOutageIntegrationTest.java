@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.distill.core.registry.HttpRegistryClient;
 import io.distill.core.registry.RegistryClientConfig;
 import io.distill.core.registry.TopicNameStrategy;
-import io.distill.core.serde.WireFormat;
 import io.distill.core.tensor.TensorCodec;
+import io.distill.core.testing.EvolvedWriter;
 import io.distill.core.testing.LogCapture;
 import io.distill.schema.InferenceRequest;
 import io.distill.schema.SoftLabel;
@@ -17,7 +17,6 @@ import io.distill.stack.StackOptions;
 import io.distill.stack.junit.IntegrationTest;
 import io.distill.teacher.TestTeachers;
 import io.distill.teacher.model.TeacherModel;
-import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,13 +25,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.apache.avro.JsonProperties;
 import org.apache.avro.Schema;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.io.BinaryEncoder;
-import org.apache.avro.io.EncoderFactory;
-import org.apache.avro.specific.SpecificData;
-import org.apache.avro.specific.SpecificDatumWriter;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,7 +59,8 @@ class RegistryOutageIntegrationTest {
 
                 // A compatible writer schema the service has not seen yet: its records need the registry to decode.
                 String subject = TopicNameStrategy.subject(f.catalogue.requests(), false);
-                Schema evolved = evolved(InferenceRequest.getClassSchema());
+                EvolvedWriter newer = new EvolvedWriter(InferenceRequest.getClassSchema(), InferenceRequest.class);
+                Schema evolved = newer.schema();
                 int evolvedId;
                 try (HttpRegistryClient producerSide = HttpRegistryClient.create(registry.url())) {
                     evolvedId = producerSide.register(subject, evolved); // not through the service's client and cache
@@ -75,7 +69,7 @@ class RegistryOutageIntegrationTest {
                 for (int i = 0; i < 20; i++) {
                     String id = "outage-new-schema-" + i;
                     ids.add(id);
-                    unseen.add(encode(evolved, evolvedId, ServiceFixture.request(id,
+                    unseen.add(newer.write(evolvedId, ServiceFixture.request(id,
                             TensorCodec.encode(ServiceFixture.images().images()[i], 1, 28, 28))));
                 }
 
@@ -124,30 +118,5 @@ class RegistryOutageIntegrationTest {
         } finally {
             teacher.close();
         }
-    }
-
-    /** {@code base} with one more optional field: compatible both ways, but a schema of its own. */
-    static Schema evolved(Schema base) {
-        List<Schema.Field> fields = new ArrayList<>();
-        for (Schema.Field f : base.getFields()) {
-            fields.add(new Schema.Field(f, f.schema()));
-        }
-        fields.add(new Schema.Field("outageNote", Schema.createUnion(Schema.create(Schema.Type.NULL),
-                Schema.create(Schema.Type.STRING)), "added for the outage test", JsonProperties.NULL_VALUE));
-        return Schema.createRecord(base.getName(), base.getDoc(), base.getNamespace(), false, fields);
-    }
-
-    private static byte[] encode(Schema writer, int id, InferenceRequest request) throws Exception {
-        GenericData.Record record = new GenericData.Record(writer);
-        for (Schema.Field f : InferenceRequest.getClassSchema().getFields()) {
-            record.put(f.name(), request.get(f.pos()));
-        }
-        record.put("outageNote", "written while the registry was down");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-        new SpecificDatumWriter<GenericData.Record>(writer, SpecificData.getForClass(InferenceRequest.class))
-                .write(record, encoder);
-        encoder.flush();
-        return WireFormat.frame(id, out.toByteArray());
     }
 }
