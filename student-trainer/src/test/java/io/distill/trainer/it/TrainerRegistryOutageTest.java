@@ -51,6 +51,7 @@ class TrainerRegistryOutageTest {
                 Map<String, String> config = f.trainerConfig("fashion-outage");
                 config.put("registry.url", registry.url());
                 config.put("trainer.input.shape", "784");
+                config.put("trainer.replay.ratio", "0"); // samplesSeen then counts new examples only
                 config.put("trainer.gate.first.version.after.samples", "1000000");
                 config.put("trainer.publish.every.samples", "1000000");
                 TrainerService service = f.service(config);
