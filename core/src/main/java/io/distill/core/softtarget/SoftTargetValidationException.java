@@ -9,8 +9,14 @@ public class SoftTargetValidationException extends RuntimeException {
     /** numClasses differs from the size of the label space it is used with. */
     public static final String LABEL_SPACE_MISMATCH = "LABEL_SPACE_MISMATCH";
 
-    /** Malformed: both or neither form set, wrong lengths, bad class ids, mass not summing to 1. */
+    /** Malformed: both forms set, wrong lengths, repeated class ids, mass not summing to 1. */
     public static final String INVALID_SOFT_TARGET = "INVALID_SOFT_TARGET";
+
+    /** A top-k class id lies outside {@code [0, numClasses)}. */
+    public static final String LABEL_OUT_OF_RANGE = "LABEL_OUT_OF_RANGE";
+
+    /** Neither the dense nor the top-k form is set: the target's encoding is not one this code knows. */
+    public static final String UNKNOWN_ENCODING = "UNKNOWN_ENCODING";
 
     /** A log-probability is NaN or positive infinity. */
     public static final String NON_FINITE_VALUE = "NON_FINITE_VALUE";

@@ -630,8 +630,12 @@ public final class SoftTargets {
         }
         boolean dense = target.getDense() != null;
         boolean top = target.getTopK() != null;
-        if (dense == top) {
-            throw invalid(dense ? "both dense and topK are set" : "neither dense nor topK is set");
+        if (!dense && !top) {
+            throw new SoftTargetValidationException(
+                    SoftTargetValidationException.UNKNOWN_ENCODING, "neither dense nor topK is set");
+        }
+        if (dense && top) {
+            throw invalid("both dense and topK are set");
         }
         if (dense) {
             double[] lp = logProbs(target);
@@ -658,7 +662,8 @@ public final class SoftTargets {
         for (int i = 0; i < k; i++) {
             Integer id = ids.get(i);
             if (id == null || id < 0 || id >= c) {
-                throw invalid("class id " + id + " is outside [0, " + c + ")");
+                throw new SoftTargetValidationException(
+                        SoftTargetValidationException.LABEL_OUT_OF_RANGE, "class id " + id + " is outside [0, " + c + ")");
             }
             if (seen[id]) {
                 throw invalid("class id " + id + " appears twice");

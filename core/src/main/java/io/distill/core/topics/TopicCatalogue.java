@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,11 +19,13 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.InterruptException;
@@ -367,10 +370,17 @@ public final class TopicCatalogue {
   }
 
   /**
-   * Waits until every partition of the new topics has a leader. A producer that writes to a topic whose leader is
-   * not known yet gets NOT_LEADER_OR_FOLLOWER; an idempotent producer whose first batches are refused that way can
-   * end up retrying OUT_OF_ORDER_SEQUENCE_NUMBER forever on Kafka 4.4, so the catalogue only returns once the
+   * Waits until every partition of the new topics has a leader that serves it. A producer that writes to a partition
+   * its leader does not host yet gets NOT_LEADER_OR_FOLLOWER; an idempotent producer whose first batches are refused
+   * that way can end up retrying OUT_OF_ORDER_SEQUENCE_NUMBER on Kafka 4.4, so the catalogue only returns once the
    * topics can be written.
+   *
+   * <p>A leader in the topic description is not enough: a KRaft broker publishes a metadata change to its metadata
+   * cache (which answers Metadata and DescribeTopics) before its replica manager applies it and creates the
+   * partition's log, and in between the broker answers a produce to the partition with NOT_LEADER_OR_FOLLOWER (the
+   * topic is known, the partition is not hosted). ListOffsets goes through the replica manager and needs the
+   * partition online on its leader, so its success is the signal; the admin client retries it while the leader
+   * answers NOT_LEADER_OR_FOLLOWER.
    */
   private static void awaitLeaders(Admin admin, List<String> topics, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -385,7 +395,7 @@ public final class TopicCatalogue {
       }
       boolean ready = described.size() == topics.size() && described.values().stream()
           .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-      if (ready) {
+      if (ready && servedByLeaders(admin, described.values(), deadline)) {
         return;
       }
       if (System.nanoTime() > deadline) {
@@ -396,6 +406,23 @@ public final class TopicCatalogue {
       } catch (InterruptedException e) {
         throw new InterruptException(e);
       }
+    }
+  }
+
+  /** Whether the leader of every partition answers ListOffsets for it (see {@link #awaitLeaders}). */
+  private static boolean servedByLeaders(Admin admin, Collection<TopicDescription> topics, long deadline) {
+    Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+    for (TopicDescription d : topics) {
+      d.partitions().forEach(p -> partitions.put(new TopicPartition(d.name(), p.partition()), OffsetSpec.latest()));
+    }
+    long waitMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+    try {
+      admin.listOffsets(partitions).all().get(waitMs, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      throw new InterruptException(e);
     }
   }
 

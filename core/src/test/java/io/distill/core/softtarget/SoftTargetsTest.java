@@ -223,7 +223,7 @@ class SoftTargetsTest {
         assertEquals(SoftTargetValidationException.LABEL_SPACE_MISMATCH, reason(good, 3));
         assertEquals(SoftTargetValidationException.INVALID_SOFT_TARGET, reason(SoftTargets.dense(ln(0.5, 0.4)), 2));
         assertEquals(SoftTargetValidationException.NON_FINITE_VALUE, reason(SoftTargets.dense(new double[] {0, Double.NaN}), 2));
-        assertEquals(SoftTargetValidationException.INVALID_SOFT_TARGET,
+        assertEquals(SoftTargetValidationException.UNKNOWN_ENCODING,
                 reason(SoftTarget.newBuilder().setNumClasses(2).build(), 2));
         SoftTarget both = SoftTarget.newBuilder(good).setTopK(SoftTargets.topK(ln(0.5, 0.5), 1).getTopK()).build();
         assertEquals(SoftTargetValidationException.INVALID_SOFT_TARGET, reason(both, 2));
@@ -235,7 +235,7 @@ class SoftTargetsTest {
                 reason(SoftTarget.newBuilder().setNumClasses(3).setTopK(dup).build(), 3));
         TopK outOfRange = TopK.newBuilder().setClassIds(List.of(5)).setLogProbs(List.of((float) -LN2))
                 .setTailLogMass((float) -LN2).build();
-        assertEquals(SoftTargetValidationException.INVALID_SOFT_TARGET,
+        assertEquals(SoftTargetValidationException.LABEL_OUT_OF_RANGE,
                 reason(SoftTarget.newBuilder().setNumClasses(3).setTopK(outOfRange).build(), 3));
         // top-1 of 0.5 plus a tail of 0.25 is only 0.75
         TopK lowMass = TopK.newBuilder().setClassIds(List.of(0)).setLogProbs(List.of((float) -LN2))

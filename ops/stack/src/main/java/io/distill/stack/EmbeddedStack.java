@@ -16,9 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -244,7 +246,12 @@ public final class EmbeddedStack implements AutoCloseable {
         return createTopic(uniqueTopic(prefix), partitions);
     }
 
-    /** Creates topics and waits until they exist; one that exists already is not an error. */
+    /**
+     * Creates topics and waits until the broker serves every partition of them; one that exists already is not an
+     * error. "Serves" is more than the leader shown by Metadata: the broker updates its metadata cache before its
+     * replica manager creates the partition, and a produce in between is answered NOT_LEADER_OR_FOLLOWER. A
+     * ListOffsets answer comes from the replica manager, so it is the wait's signal.
+     */
     public void createTopics(List<NewTopic> topics) {
         Map<String, KafkaFuture<Void>> results = sharedAdmin().createTopics(topics).values();
         for (Map.Entry<String, KafkaFuture<Void>> e : results.entrySet()) {
@@ -260,6 +267,25 @@ public final class EmbeddedStack implements AutoCloseable {
             } catch (TimeoutException ex) {
                 throw new StackException("Creating topic " + e.getKey() + " timed out", ex);
             }
+        }
+        awaitServed(topics.stream().map(NewTopic::name).toList());
+    }
+
+    private void awaitServed(List<String> names) {
+        try {
+            Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+            sharedAdmin().describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()
+                    .forEach(d -> d.partitions().forEach(p -> partitions.put(
+                            new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
+            // The admin client retries NOT_LEADER_OR_FOLLOWER until the partition is online on its leader.
+            sharedAdmin().listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException ex) {
+            throw new StackException("Topics " + names + " are not served: " + ex.getCause(), ex.getCause());
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new StackException("Interrupted while waiting for topics " + names, ex);
+        } catch (TimeoutException ex) {
+            throw new StackException("Topics " + names + " are not served after 30 s", ex);
         }
     }
 

@@ -54,7 +54,7 @@ final class RegistryInstall {
             Path dir = root.resolve(key);
             Path jar = dir.resolve(runnerJar.getFileName());
             if (!Files.isRegularFile(dir.resolve(".complete"))) {
-                copy(runnerJar, root, dir);
+                copy(runnerJar, root, dir, key);
                 prune(root, dir);
             }
             return Optional.of(jar);
@@ -111,7 +111,7 @@ final class RegistryInstall {
         return jars;
     }
 
-    private static void copy(Path runnerJar, Path root, Path dir) throws IOException {
+    private static void copy(Path runnerJar, Path root, Path dir, String key) throws IOException {
         long t0 = System.nanoTime();
         Path tmp = Files.createTempDirectory(root, ".tmp-");
         try {
@@ -119,6 +119,16 @@ final class RegistryInstall {
             Path lib = Files.createDirectories(tmp.resolve("lib"));
             for (Path jar : libJars(runnerJar.resolveSibling("lib"))) {
                 Files.copy(jar, lib.resolve(jar.getFileName()));
+            }
+            // A jar being rebuilt while it was copied would leave a corrupt copy marked complete, used for ever.
+            String copied;
+            try {
+                copied = contentKey(tmp.resolve(runnerJar.getFileName()));
+            } catch (IOException e) {
+                throw new IOException("the copy of " + runnerJar + " is not a readable jar (rebuilt meanwhile?): " + e, e);
+            }
+            if (!copied.equals(key)) {
+                throw new IOException(runnerJar + " changed while it was copied");
             }
             Files.createFile(tmp.resolve(".complete"));
             try {

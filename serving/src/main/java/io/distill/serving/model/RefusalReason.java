@@ -14,6 +14,8 @@ public enum RefusalReason {
     INPUT_SHAPE_MISMATCH,
     /** The blob verified but could not be decoded as a checkpoint container, or its parameters do not fit. */
     UNREADABLE_CHECKPOINT,
+    /** The manifest names a blob store this server cannot open (unknown scheme, malformed URI). */
+    UNKNOWN_BLOB_STORE,
     /** The manifest's architecture cannot be built. */
     UNKNOWN_ARCHITECTURE,
     /** The warm-up inference failed or gave an invalid output. */

@@ -35,7 +35,7 @@ public final class StoreBlobSource implements BlobSource, AutoCloseable {
             store = stores.computeIfAbsent(manifest.getBlobStore(),
                     uri -> BlobStores.openForReading(uri, kafkaClientProperties));
         } catch (IllegalArgumentException e) {
-            throw new CheckpointRefusedException(RefusalReason.FETCH_FAILED,
+            throw new CheckpointRefusedException(RefusalReason.UNKNOWN_BLOB_STORE,
                     name + " names a blob store that cannot be opened: " + e.getMessage(), e);
         }
         byte[] stored;

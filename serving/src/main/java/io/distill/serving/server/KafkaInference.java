@@ -214,11 +214,25 @@ public final class KafkaInference implements AutoCloseable {
         List<String> ids = valid.stream().map(InferenceRequest::getRequestId).toList();
         Answer answer = predictions.predict(rows.toArray(new float[0][]), ids);
         Instant now = Instant.now();
+        int sent = 0;
         for (int i = 0; i < valid.size(); i++) {
             List<Float> probs = new ArrayList<>(answer.probabilities()[i].length);
+            boolean finite = true;
             for (float p : answer.probabilities()[i]) {
                 probs.add(p);
+                finite &= Float.isFinite(p);
             }
+            if (!finite) {
+                // Finite but extreme inputs can overflow the network; an answer of NaNs helps no one.
+                InferenceRequest bad = valid.get(i);
+                log.warn("request {}: the model's output is not finite", bad.getRequestId());
+                deadLettered.increment();
+                deadLetters.publish(producer, deadLetters.records().build(requests.name(), -1, -1,
+                        bad.getRequestId().getBytes(StandardCharsets.UTF_8), requests.serializeValue(bad), STAGE,
+                        ReasonCode.NON_FINITE_VALUE, "the model's output for this input is not finite", null));
+                continue;
+            }
+            sent++;
             Prediction prediction = Prediction.newBuilder()
                     .setRequestId(ids.get(i))
                     .setModelName(answer.model())
@@ -232,7 +246,7 @@ public final class KafkaInference implements AutoCloseable {
             producer.send(new ProducerRecord<>(responses.name(), ids.get(i).getBytes(StandardCharsets.UTF_8),
                     responses.serializeValue(prediction)));
         }
-        answered.increment(valid.size());
+        answered.increment(sent);
     }
 
     private void deadLetter(KafkaProducer<byte[], byte[]> producer, ConsumerRecord<byte[], byte[]> record,

@@ -1,5 +1,6 @@
 package io.distill.trainer.data;
 
+import io.distill.core.deadletter.ReasonCode;
 import io.distill.schema.ExampleKind;
 import io.distill.schema.TrainingExample;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -38,6 +39,9 @@ public final class RecordHandler {
     /** The sample the record carries, or {@code null} when it carried none (correction, dead letter). */
     public Sample handle(ConsumerRecord<byte[], byte[]> record) throws InterruptedException {
         if (record.value() == null) {
+            // examples and holdout are not compacted: a null value is no tombstone but a record without content
+            counts.deadLettered++;
+            deadLetters.deadLetter(record, stage, ReasonCode.EMPTY_RECORD, "value is null");
             return null;
         }
         TrainingExample example = decodeRetrying(record);

@@ -47,6 +47,7 @@ import io.distill.trainer.schedule.DistillationStage;
 import io.distill.trainer.tuning.DistillationSetting;
 import io.distill.trainer.tuning.DistillationTuner;
 import io.distill.trainer.tuning.TuningChange;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -128,6 +129,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private volatile long waitedNanos;
     private volatile GateDecision lastDecision;
     private volatile long publishedVersion;
+    private volatile RecordHandler.Counts exampleCounts;
+    private volatile RecordHandler.Counts holdoutCounts;
 
     public TrainerService(TrainerSettings settings, Topics topics, Map<String, Object> kafkaProperties,
                           ExampleDecoder decoder, MeterRegistry registry, String configHash, String codeVersion) {
@@ -223,6 +226,14 @@ public final class TrainerService implements Runnable, AutoCloseable {
         }, STAGE + "/examples", Duration.ofSeconds(1));
         RecordHandler holdoutHandler = new RecordHandler(decoder, converter, deadLetters, holdout::correct,
                 STAGE + "/holdout", Duration.ofSeconds(1));
+        this.exampleCounts = exampleHandler.counts();
+        this.holdoutCounts = holdoutHandler.counts();
+        for (Map.Entry<String, RecordHandler.Counts> e : Map.of("examples", exampleCounts, "holdout", holdoutCounts)
+                .entrySet()) {
+            FunctionCounter.builder("distill.trainer.dead.letters", e.getValue(), RecordHandler.Counts::deadLettered)
+                    .tag("model", settings.model()).tag("input", e.getKey())
+                    .description("Records of the input refused to the dead-letter topic").register(registry);
+        }
         feed = new ExampleFeed(consumer(settings.groupId()), topics.examples().name(), resumeAt, exampleHandler,
                 settings.batchSize(), settings.prefetchBatches(), settings.linger(), waiting);
         ledger.start(feed.startPositions());
@@ -546,6 +557,12 @@ public final class TrainerService implements Runnable, AutoCloseable {
     /** Whether start-up is done and the service is training (for the readiness probe). */
     public boolean isReady() {
         return running && feed != null;
+    }
+
+    /** Records of the examples and hold-out topics dead-lettered so far. */
+    public long deadLettered() {
+        return (exampleCounts == null ? 0 : exampleCounts.deadLettered())
+                + (holdoutCounts == null ? 0 : holdoutCounts.deadLettered());
     }
 
     public long publishedVersion() {

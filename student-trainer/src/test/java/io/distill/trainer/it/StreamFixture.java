@@ -52,13 +52,18 @@ final class StreamFixture implements AutoCloseable {
     private final FashionMnist.Split test;
 
     StreamFixture(EmbeddedStack stack, String name) throws IOException {
+        this(stack, name, HttpRegistryClient.create(stack.registryUrl()));
+    }
+
+    /** A fixture whose serdes and trainers use {@code registry} (e.g. one a test stops and restarts). */
+    StreamFixture(EmbeddedStack stack, String name, RegistryClient registry) throws IOException {
         this.stack = stack;
         this.prefix = EmbeddedStack.uniqueName(name) + ".";
         this.catalogue = TopicCatalogue.builder().prefix(prefix).partitions(2).build();
         try (Admin admin = Admin.create(stack.clientProperties())) {
             catalogue.ensure(admin);
         }
-        this.registry = HttpRegistryClient.create(stack.registryUrl());
+        this.registry = registry;
         this.topics = catalogue.topics(registry, true);
         Map<String, Object> props = new HashMap<>(stack.clientProperties());
         props.put("linger.ms", 10);

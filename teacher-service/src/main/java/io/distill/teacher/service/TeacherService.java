@@ -1,9 +1,13 @@
 package io.distill.teacher.service;
 
 import io.distill.core.deadletter.ReasonCode;
+import io.distill.core.registry.RegistryException;
+import io.distill.core.softtarget.SoftTargetValidationException;
+import io.distill.core.softtarget.SoftTargets;
 import io.distill.core.tensor.TensorCodec;
 import io.distill.core.tensor.TensorValidationException;
 import io.distill.schema.InferenceRequest;
+import io.distill.schema.SoftLabel;
 import io.distill.teacher.model.TeacherInference;
 import io.distill.teacher.model.TeacherModel;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -164,7 +168,7 @@ public final class TeacherService implements Runnable, AutoCloseable {
                 }
                 try {
                     pending.add(tp, record.offset(), handle(record));
-                } catch (KafkaException | IllegalStateException notTheRecordsFault) {
+                } catch (KafkaException | IllegalStateException | RegistryException notTheRecordsFault) {
                     // e.g. the schema registry is unreachable: never dead-letter, re-read this record later.
                     log.warn("teacher {}: cannot decode {}@{} now ({}); retrying", teacher.id(), tp, record.offset(),
                             notTheRecordsFault.toString());
@@ -208,8 +212,18 @@ public final class TeacherService implements Runnable, AutoCloseable {
                         "teacher inference failed: " + error, error));
             }
             Instant now = Instant.now();
+            SoftLabel label = outputs.softLabel(request, result, now);
+            try {
+                // Finite but extreme inputs (pixels near Float.MAX_VALUE) overflow the network: never publish that.
+                SoftTargets.validate(label.getTarget(), label.getTarget().getNumClasses());
+            } catch (SoftTargetValidationException e) {
+                ReasonCode reason = SoftTargetValidationException.NON_FINITE_VALUE.equals(e.reasonCode())
+                        ? ReasonCode.NON_FINITE_VALUE : ReasonCode.INVALID_RECORD;
+                return deadLetter(record, new RejectedRecordException(reason,
+                        "the teacher's output for this input is not a distribution: " + e.getMessage(), e));
+            }
             metrics.labelled(Duration.between(request.getEventTime(), now));
-            return new Outcome.Labelled(request.getRequestId(), outputs.softLabel(request, result, now),
+            return new Outcome.Labelled(request.getRequestId(), label,
                     settings.responsesTopic() == null ? null : outputs.prediction(request, result, now));
         });
     }

@@ -49,13 +49,18 @@ final class ServiceFixture implements AutoCloseable {
     private static FashionMnist.Split images;
 
     ServiceFixture(EmbeddedStack stack) {
+        this(stack, HttpRegistryClient.create(stack.registryUrl()));
+    }
+
+    /** A fixture whose serdes and services use {@code registry} (e.g. one a test stops and restarts). */
+    ServiceFixture(EmbeddedStack stack, RegistryClient registry) {
         this.stack = stack;
         this.catalogue = TopicCatalogue.builder().prefix(EmbeddedStack.uniqueName("t") + ".").partitions(PARTITIONS)
                 .build();
         catalogue.ensure(stack.adminClient());
         awaitLeaders(stack, List.of(catalogue.requests(), catalogue.softLabels(), catalogue.responses(),
                 catalogue.deadLetters()));
-        this.registry = HttpRegistryClient.create(stack.registryUrl());
+        this.registry = registry;
         this.topics = catalogue.topics(registry, true);
         Map<String, Object> p = stack.producerProperties();
         p.put("key.serializer", ByteArraySerializer.class.getName());

@@ -4,6 +4,7 @@ import io.distill.topology.DistillTopology;
 import io.distill.topology.TopologySerdes;
 import io.distill.topology.accounting.DispositionSummary;
 import io.distill.topology.config.TopologyConfig;
+import io.distill.topology.deadletter.ReasonCodes;
 import io.distill.topology.metrics.TopologyMetrics;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
@@ -41,6 +42,12 @@ public final class TopologyApp implements AutoCloseable {
         log.info("topology:\n{}", topology.describe());
         KafkaStreams streams = new KafkaStreams(topology, props);
         streams.setUncaughtExceptionHandler(error -> {
+            if (ReasonCodes.isTransient(error)) {
+                // The registry client has already waited and retried with backoff; the new thread tries again.
+                log.warn("schema registry unavailable ({}); replacing the stream thread, it resumes from the last "
+                        + "commit and decodes the record again", error.toString());
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
             log.error("stream thread failed; replacing it (it resumes from the last commit)", error);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });

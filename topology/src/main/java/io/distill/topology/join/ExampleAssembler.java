@@ -203,6 +203,10 @@ public final class ExampleAssembler implements Processor<String, Object, String,
             refuseGroundTruth(id, truth, done.labelSpace(), now);
             return;
         }
+        if (truth.getLabel() >= classCount(done.labelSpace(), null)) {
+            refuseLabel(id, truth, classCount(done.labelSpace(), null), now);
+            return;
+        }
         if (truth.getLabelTime().toEpochMilli() - done.eventTime() > config.labelsWindowMs()) {
             metrics.lateLabel("expired");
             return;
@@ -260,6 +264,8 @@ public final class ExampleAssembler implements Processor<String, Object, String,
         if (truth != null) {
             if (space != null && !sameSpace(truth, space)) {
                 refuseGroundTruth(id, truth, space, now);
+            } else if (truth.getLabel() >= classCount(space, ensembled)) {
+                refuseLabel(id, truth, classCount(space, ensembled), now);
             } else if (truth.getLabelTime().toEpochMilli() - request.getEventTime().toEpochMilli() > config.labelsWindowMs()) {
                 metrics.lateLabel("expired");
             } else {
@@ -335,6 +341,28 @@ public final class ExampleAssembler implements Processor<String, Object, String,
                 "topology/ground-truth", ReasonCode.LABEL_SPACE_MISMATCH, reason, null);
         context.forward(new Record<String, Object>(id, letter, now), DistillTopology.DEAD_LETTERS_SINK);
         metrics.deadLetter("ground-truth", ReasonCode.LABEL_SPACE_MISMATCH.name());
+    }
+
+    /** A ground-truth label at or above the class count of the label space it claims: dead-lettered, the example goes on without it. */
+    private void refuseLabel(String id, GroundTruth truth, int classes, long now) {
+        byte[] raw = groundTruthSerializer.serialize(config.groundTruthTopic(), truth);
+        String reason = "label " + truth.getLabel() + " outside [0, " + classes + ") of " + truth.getLabelSpaceId() + "/v"
+                + truth.getLabelSpaceVersion();
+        DeadLetter letter = deadLetters.build(config.groundTruthTopic(), -1, -1, id.getBytes(StandardCharsets.UTF_8), raw,
+                "topology/ground-truth", ReasonCode.LABEL_OUT_OF_RANGE, reason, null);
+        context.forward(new Record<String, Object>(id, letter, now), DistillTopology.DEAD_LETTERS_SINK);
+        metrics.deadLetter("ground-truth", ReasonCode.LABEL_OUT_OF_RANGE.name());
+    }
+
+    /**
+     * Classes of a label space: its class names, else the teachers' class count; {@link Integer#MAX_VALUE} when
+     * neither is known (no teacher answered and the space lists no names), which leaves the check to the trainer.
+     */
+    private static int classCount(LabelSpace space, EnsembledTarget ensembled) {
+        if (space != null && !space.getClassNames().isEmpty()) {
+            return space.getClassNames().size();
+        }
+        return ensembled != null ? ensembled.target().getNumClasses() : Integer.MAX_VALUE;
     }
 
     private static boolean sameSpace(GroundTruth truth, LabelSpace space) {
