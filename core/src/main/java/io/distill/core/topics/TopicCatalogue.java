@@ -42,12 +42,17 @@ import org.slf4j.LoggerFactory;
  *   <li>checkpoints and checkpoint-control: one partition, compacted.
  *   <li>checkpoint-blobs: one partition, compacted, {@code max.message.bytes} large enough for
  *       chunks of {@link #blobChunkBytes()} (1 MiB by default).
+ *   <li>Per-site training topics, one pair per id in {@code topics.sites} (none by default):
+ *       {@code <prefix>examples.site-<id>} and {@code <prefix>holdout.site-<id>}, defined like
+ *       examples and holdout. With sites configured the topology writes each example only to its
+ *       site's topics, and each site's trainer reads only those (federated distillation; who may read
+ *       them is {@link SiteAccessPolicy}).
  * </ul>
  *
  * Configuration keys (see {@link #fromConfig(DistillConfig)}): {@code topics.prefix}, {@code
  * topics.partitions}, {@code topics.replication.factor}, {@code topics.min.insync.replicas}, {@code
  * topics.retention.ms}, {@code topics.deadletters.retention.ms}, {@code topics.blobs.chunk.bytes},
- * {@code topics.blobs.max.message.bytes}.
+ * {@code topics.blobs.max.message.bytes}, {@code topics.sites}.
  */
 public final class TopicCatalogue {
   private static final Logger log = LoggerFactory.getLogger(TopicCatalogue.class);
@@ -58,6 +63,8 @@ public final class TopicCatalogue {
   public static final Duration DEFAULT_DEAD_LETTER_RETENTION = Duration.ofDays(14);
   public static final int DEFAULT_BLOB_CHUNK_BYTES = 1 << 20;
   public static final int DEFAULT_BLOB_MAX_MESSAGE_BYTES = 2 << 20;
+  /** What a site id may look like: it becomes part of topic names, group ids and model names. */
+  public static final String SITE_ID_PATTERN = "[a-zA-Z0-9][a-zA-Z0-9_-]*";
 
   private final String prefix;
   private final int partitions;
@@ -68,6 +75,8 @@ public final class TopicCatalogue {
   private final int blobChunkBytes;
   private final int blobMaxMessageBytes;
   private final Map<DistillTopic, TopicDefinition> definitions = new EnumMap<>(DistillTopic.class);
+  private final List<String> sites;
+  private final Map<String, TopicDefinition> siteDefinitions = new LinkedHashMap<>();
 
   private TopicCatalogue(Builder b) {
     if (b.prefix == null || !b.prefix.matches("[a-zA-Z0-9._-]*")) {
@@ -96,10 +105,30 @@ public final class TopicCatalogue {
     this.deadLetterRetention = b.deadLetterRetention;
     this.blobChunkBytes = b.blobChunkBytes;
     this.blobMaxMessageBytes = b.blobMaxMessageBytes;
+    for (String site : b.sites) {
+      if (!site.matches(SITE_ID_PATTERN)) {
+        throw new IllegalArgumentException("topics.sites: a site id is letters, digits, '_' and '-' (starting with a letter"
+            + " or digit), got '" + site + "'");
+      }
+    }
+    if (new HashSet<>(b.sites).size() != b.sites.size()) {
+      throw new IllegalArgumentException("topics.sites: site ids must be unique, got " + b.sites);
+    }
+    this.sites = List.copyOf(b.sites);
     for (DistillTopic t : DistillTopic.values()) {
       definitions.put(t, define(t));
     }
+    for (String site : sites) {
+      for (DistillTopic t : SITE_TOPICS) {
+        TopicDefinition base = definitions.get(t);
+        String name = siteTopicName(t, site);
+        siteDefinitions.put(name, new TopicDefinition(t, name, base.partitions(), base.replicationFactor(), base.configs()));
+      }
+    }
   }
+
+  /** The topics that exist once per site. */
+  private static final List<DistillTopic> SITE_TOPICS = List.of(DistillTopic.EXAMPLES, DistillTopic.HOLDOUT);
 
   private TopicDefinition define(DistillTopic t) {
     Map<String, String> configs = new LinkedHashMap<>();
@@ -138,7 +167,8 @@ public final class TopicCatalogue {
         .retention(config.getDuration("topics.retention.ms", DEFAULT_RETENTION))
         .deadLetterRetention(config.getDuration("topics.deadletters.retention.ms", DEFAULT_DEAD_LETTER_RETENTION))
         .blobChunkBytes((int) config.getBytes("topics.blobs.chunk.bytes", DEFAULT_BLOB_CHUNK_BYTES))
-        .blobMaxMessageBytes((int) config.getBytes("topics.blobs.max.message.bytes", DEFAULT_BLOB_MAX_MESSAGE_BYTES));
+        .blobMaxMessageBytes((int) config.getBytes("topics.blobs.max.message.bytes", DEFAULT_BLOB_MAX_MESSAGE_BYTES))
+        .sites(config.getList("topics.sites"));
     if (config.find("topics.min.insync.replicas").isPresent()) {
       b.minInsyncReplicas(config.getInt("topics.min.insync.replicas", 1, 1, Short.MAX_VALUE));
     }
@@ -193,8 +223,50 @@ public final class TopicCatalogue {
     return definitions.get(topic);
   }
 
+  /** Every topic of the catalogue: the topics of the design, then the per-site topics. */
   public Collection<TopicDefinition> definitions() {
-    return List.copyOf(definitions.values());
+    List<TopicDefinition> all = new ArrayList<>(definitions.values());
+    all.addAll(siteDefinitions.values());
+    return List.copyOf(all);
+  }
+
+  /** The site ids of {@code topics.sites}, in configuration order; empty when examples are not split by site. */
+  public List<String> sites() {
+    return sites;
+  }
+
+  /** The per-site topics ({@code examples.site-<id>}, {@code holdout.site-<id>} for every site). */
+  public Collection<TopicDefinition> siteDefinitions() {
+    return List.copyOf(siteDefinitions.values());
+  }
+
+  /**
+   * The name of one site's copy of {@code topic} (examples or holdout): {@code <prefix>examples.site-<id>}.
+   *
+   * @throws IllegalArgumentException when the site is not in {@code topics.sites} or the topic has no per-site copy
+   */
+  public String siteTopic(DistillTopic topic, String site) {
+    if (!SITE_TOPICS.contains(topic)) {
+      throw new IllegalArgumentException(topic + " has no per-site topics; only " + SITE_TOPICS + " do");
+    }
+    if (!sites.contains(site)) {
+      throw new IllegalArgumentException("site '" + site + "' is not one of topics.sites " + sites);
+    }
+    return siteTopicName(topic, site);
+  }
+
+  private String siteTopicName(DistillTopic topic, String site) {
+    return prefix + topic.suffix() + ".site-" + site;
+  }
+
+  /** {@code <prefix>examples.site-<id>}. */
+  public String siteExamples(String site) {
+    return siteTopic(DistillTopic.EXAMPLES, site);
+  }
+
+  /** {@code <prefix>holdout.site-<id>}. */
+  public String siteHoldout(String site) {
+    return siteTopic(DistillTopic.HOLDOUT, site);
   }
 
   public String requests() {
@@ -261,7 +333,7 @@ public final class TopicCatalogue {
     Set<String> names = await(admin.listTopics(new ListTopicsOptions().listInternal(false)).names(), timeout, "list topics");
     List<NewTopic> missing = new ArrayList<>();
     List<String> existing = new ArrayList<>();
-    for (TopicDefinition d : definitions.values()) {
+    for (TopicDefinition d : definitions()) {
       if (names.contains(d.name())) {
         existing.add(d.name());
       } else {
@@ -341,7 +413,7 @@ public final class TopicCatalogue {
     Map<String, TopicDescription> described = await(admin.describeTopics(existing).allTopicNames(), timeout, "describe topics");
     List<String> problems = new ArrayList<>();
     Set<String> compacted = new HashSet<>();
-    for (TopicDefinition d : definitions.values()) {
+    for (TopicDefinition d : definitions()) {
       TopicDescription td = described.get(d.name());
       if (td == null) {
         continue;
@@ -388,7 +460,8 @@ public final class TopicCatalogue {
 
   @Override
   public String toString() {
-    return "TopicCatalogue[prefix=" + prefix + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor + "]";
+    return "TopicCatalogue[prefix=" + prefix + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor
+        + (sites.isEmpty() ? "" : ", sites=" + sites) + "]";
   }
 
   /** Builder with the defaults of the class comment. */
@@ -401,8 +474,15 @@ public final class TopicCatalogue {
     private Duration deadLetterRetention = DEFAULT_DEAD_LETTER_RETENTION;
     private int blobChunkBytes = DEFAULT_BLOB_CHUNK_BYTES;
     private int blobMaxMessageBytes = DEFAULT_BLOB_MAX_MESSAGE_BYTES;
+    private List<String> sites = List.of();
 
     private Builder() {}
+
+    /** Site ids whose examples and hold-out get topics of their own (federated distillation). */
+    public Builder sites(List<String> sites) {
+      this.sites = List.copyOf(sites);
+      return this;
+    }
 
     public Builder prefix(String prefix) {
       this.prefix = prefix;
