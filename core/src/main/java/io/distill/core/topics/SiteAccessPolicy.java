@@ -22,7 +22,7 @@ import org.apache.kafka.common.resource.ResourceType;
  *   <li>a site principal may READ and DESCRIBE its own {@code examples.site-<id>} and {@code holdout.site-<id>}, and
  *       is explicitly DENIED READ on every other site's (a DENY wins over any broader ALLOW granted later);
  *   <li>it may READ its trainer's consumer group and WRITE/DESCRIBE its trainer's transactional id (both
- *       {@code distill-trainer-<model>@site-<id>});
+ *       {@code distill-trainer-<model>.site-<id>});
  *   <li>it may READ, WRITE and DESCRIBE {@code checkpoints} and {@code checkpoint-blobs} (peers' knowledge flows
  *       only through checkpoints; Kafka ACLs cannot restrict keys, so a site could write a manifest under another
  *       site's model name: the fleet's model names are a matter of trust between sites) and WRITE dead letters;
@@ -50,7 +50,7 @@ public final class SiteAccessPolicy {
 
   /**
    * @param catalogue the topics, with {@code topics.sites}
-   * @param model the base model name the site trainers publish under ({@code <model>@site-<id>})
+   * @param model the base model name the site trainers publish under ({@code <model>.site-<id>})
    * @param sitePrincipals principal per site id; missing sites get {@link #defaultSitePrincipal}
    * @param topologyPrincipal the topology's principal
    */
@@ -84,9 +84,9 @@ public final class SiteAccessPolicy {
     return p;
   }
 
-  /** The group id and transactional id of a site's trainer: {@code distill-trainer-<model>@site-<id>}. */
+  /** The group id and transactional id of a site's trainer: {@code distill-trainer-<model>.site-<id>}. */
   public String trainerId(String site) {
-    return "distill-trainer-" + model + "@site-" + site;
+    return "distill-trainer-" + model + ".site-" + site;
   }
 
   /** Every binding of the class comment, for all sites. */

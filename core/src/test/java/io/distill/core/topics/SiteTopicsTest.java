@@ -84,6 +84,6 @@ class SiteTopicsTest {
     assertTrue(denies.stream().allMatch(b -> b.pattern().resourceType() == ResourceType.TOPIC
         && b.pattern().name().endsWith(".site-b") && b.entry().operation() == AclOperation.READ));
     assertTrue(policy.bindingsFor("a").stream().anyMatch(b -> b.pattern().resourceType() == ResourceType.TRANSACTIONAL_ID
-        && b.pattern().name().equals("distill-trainer-student@site-a")));
+        && b.pattern().name().equals("distill-trainer-student.site-a")));
   }
 }

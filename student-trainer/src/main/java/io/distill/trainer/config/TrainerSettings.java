@@ -41,7 +41,8 @@ public record TrainerSettings(
         String device,
         String blobStore,
         long seed,
-        long maxSamples) {
+        long maxSamples,
+        Federation federation) {
 
     public static final Map<String, String> DEFAULTS = defaults();
 
@@ -79,6 +80,9 @@ public record TrainerSettings(
         d.put("trainer.blob.store", "kafka");
         d.put("trainer.seed", "42");
         d.put("trainer.max.samples", "0");
+        d.put("trainer.site", "");
+        d.put("trainer.codistill.beta", "1.0");
+        d.put("trainer.codistill.refresh.ms", "30000");
         return Map.copyOf(d);
     }
 
@@ -86,8 +90,9 @@ public record TrainerSettings(
         String shape = c.getString("trainer.input.shape", "").trim();
         List<String> names = c.getString("trainer.label.space", "").equals(FashionMnist.LABEL_SPACE_ID)
                 ? FashionMnist.CLASS_NAMES : List.of();
+        Federation federation = federation(c);
         return new TrainerSettings(
-                c.getString("trainer.model"),
+                federation == null ? c.getString("trainer.model") : federation.model(),
                 ArchitectureSpecs.parse(c.getString("trainer.architecture"), c.getDouble("trainer.dropout", 0)),
                 shape.isEmpty() ? null : parseShape(shape),
                 c.getString("trainer.label.space"),
@@ -115,7 +120,24 @@ public record TrainerSettings(
                 c.getString("trainer.device"),
                 c.getString("trainer.blob.store"),
                 c.getLong("trainer.seed", 42),
-                c.getLong("trainer.max.samples", 0));
+                c.getLong("trainer.max.samples", 0),
+                federation);
+    }
+
+    /** The site settings when {@code trainer.site} is set (it must be one of {@code topics.sites}), else null. */
+    static Federation federation(DistillConfig c) {
+        String site = c.getString("trainer.site", "").trim();
+        if (site.isEmpty()) {
+            return null;
+        }
+        List<String> sites = c.getList("topics.sites");
+        if (!sites.contains(site)) {
+            throw new io.distill.core.config.ConfigException("trainer.site", "trainer.site '" + site
+                    + "' is not one of topics.sites " + sites + " (the topology routes examples only to those)", null);
+        }
+        List<String> peers = sites.stream().filter(s -> !s.equals(site)).toList();
+        return new Federation(site, c.getString("trainer.model"), peers, c.getDouble("trainer.codistill.beta", 1.0),
+                Duration.ofMillis(c.getLong("trainer.codistill.refresh.ms", 30_000)));
     }
 
     static int[] parseShape(String s) {
