@@ -13,8 +13,11 @@ import java.util.List;
  * @param peerSites the other sites, whose checkpoints it follows
  * @param beta weight of the codistillation term {@code beta * T^2 * KL(mean peer || student)}; 0 = trained alone
  * @param refresh how long one peer version is used before a newer published one is taken
+ * @param agreementOnly apply the peer term only where the peers agree with the site's own answer
+ *     ({@code trainer.codistill.filter=agreement}, the default; {@code none} applies it to every sample)
  */
-public record Federation(String site, String baseModel, List<String> peerSites, double beta, Duration refresh) {
+public record Federation(String site, String baseModel, List<String> peerSites, double beta, Duration refresh,
+                         boolean agreementOnly) {
 
     public Federation {
         peerSites = List.copyOf(peerSites);

@@ -83,6 +83,7 @@ public record TrainerSettings(
         d.put("trainer.site", "");
         d.put("trainer.codistill.beta", "1.0");
         d.put("trainer.codistill.refresh.ms", "30000");
+        d.put("trainer.codistill.filter", "agreement");
         return Map.copyOf(d);
     }
 
@@ -136,8 +137,13 @@ public record TrainerSettings(
                     + "' is not one of topics.sites " + sites + " (the topology routes examples only to those)", null);
         }
         List<String> peers = sites.stream().filter(s -> !s.equals(site)).toList();
+        String filter = c.getString("trainer.codistill.filter", "agreement").trim().toLowerCase(Locale.ROOT);
+        if (!filter.equals("agreement") && !filter.equals("none")) {
+            throw new io.distill.core.config.ConfigException("trainer.codistill.filter",
+                    "trainer.codistill.filter must be agreement or none, not '" + filter + "'", null);
+        }
         return new Federation(site, c.getString("trainer.model"), peers, c.getDouble("trainer.codistill.beta", 1.0),
-                Duration.ofMillis(c.getLong("trainer.codistill.refresh.ms", 30_000)));
+                Duration.ofMillis(c.getLong("trainer.codistill.refresh.ms", 30_000)), filter.equals("agreement"));
     }
 
     static int[] parseShape(String s) {

@@ -86,6 +86,8 @@ public final class FederatedExperiment {
     private final List<String> sites;
     private final double majority;
     private final double holdoutFraction;
+    private final double teacherFraction;
+    private final double labelFraction;
     private final Map<String, String> trainerSettings;
     private final long seed;
 
@@ -96,10 +98,17 @@ public final class FederatedExperiment {
      * @param sites site ids; classes are dealt to them in blocks (class c belongs to site c * n / 10)
      * @param majority share of a class's images its own site holds (the rest is shared equally by the others)
      * @param holdoutFraction share of each site's images written to its hold-out topic
+     * @param teacherFraction share of training examples the teacher labels (as with {@code
+     *     teacher.sampling.fraction}: an expensive teacher answers a sample of the traffic)
+     * @param labelFraction share of training examples with ground truth (hold-out examples always have it); an
+     *     example with neither is not written (the topology filters it {@code NO_TEACHER})
      * @param trainerSettings trainer.* keys for every trainer (architecture, batch, samples, publishing...)
      */
     public FederatedExperiment(String bootstrapServers, String registryUrl, String prefix, List<String> sites,
-                               double majority, double holdoutFraction, Map<String, String> trainerSettings, long seed) {
+                               double majority, double holdoutFraction, double teacherFraction, double labelFraction,
+                               Map<String, String> trainerSettings, long seed) {
+        this.teacherFraction = teacherFraction;
+        this.labelFraction = labelFraction;
         this.kafkaAndRegistry = Map.of("kafka.bootstrap.servers", bootstrapServers, "registry.url", registryUrl);
         this.prefix = prefix;
         this.sites = List.copyOf(sites);
@@ -191,6 +200,11 @@ public final class FederatedExperiment {
                     int index = from + i;
                     String site = sites.get(siteOf[index]);
                     boolean isHoldout = random.nextDouble() < holdoutFraction;
+                    boolean taught = isHoldout || random.nextDouble() < teacherFraction;
+                    boolean labelled = isHoldout || random.nextDouble() < labelFraction;
+                    if (!taught && !labelled) {
+                        continue;
+                    }
                     String id = "img-" + index;
                     double[] target = new double[logProbs[i].length];
                     for (int c = 0; c < target.length; c++) {
@@ -201,10 +215,8 @@ public final class FederatedExperiment {
                             .setRequestId(id).setKind(ExampleKind.EXAMPLE).setSampleKey(id)
                             .setSplit(isHoldout ? Split.HOLDOUT : Split.TRAIN).setTask("fashion-mnist")
                             .setEventTime(Instant.now()).setInput(TensorCodec.encode(images[i], 784))
-                            .setTarget(SoftTargets.dense(target))
-                            // Ground truth on the hold-out only, so the gate can report accuracy; training is on
-                            // the teacher's soft labels alone.
-                            .setHardLabel(isHoldout ? label : null)
+                            .setTarget(taught ? SoftTargets.dense(target) : null)
+                            .setHardLabel(labelled ? label : null)
                             .setLabelSpace(space).setWeight(1f).setMetadata(Map.of("site", site))
                             .build();
                     String topic = isHoldout ? topics.siteHoldout(site).name() : topics.siteExamples(site).name();

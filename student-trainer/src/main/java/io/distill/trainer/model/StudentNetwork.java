@@ -120,7 +120,7 @@ public final class StudentNetwork implements AutoCloseable {
      * @return the batch loss before the step and the gradient norm before clipping
      */
     public StepResult train(List<Sample> samples, float alpha, float temperature, AdaptiveWeighting weighting) {
-        return train(samples, alpha, temperature, weighting, null, 0f);
+        return train(samples, alpha, temperature, weighting, null, null, 0f);
     }
 
     /**
@@ -129,10 +129,12 @@ public final class StudentNetwork implements AutoCloseable {
      * distribution on these same samples (natural-log probabilities at temperature 1, one row per sample).
      *
      * @param peerLogProbs one row per sample, or null for no peer term
+     * @param peerMask 1 for the samples the peer term applies to, 0 for the others (still counted in the batch
+     *     mean); null = all
      * @param beta weight of the peer term
      */
     public StepResult train(List<Sample> samples, float alpha, float temperature, AdaptiveWeighting weighting,
-                            float[][] peerLogProbs, float beta) {
+                            float[][] peerLogProbs, float[] peerMask, float beta) {
         GradMode.disableOnThisThread();
         int b = samples.size();
         float[] x = new float[b * inputSize];
@@ -173,8 +175,10 @@ public final class StudentNetwork implements AutoCloseable {
                             System.arraycopy(peerLogProbs[i], 0, peer, i * numClasses, numClasses);
                         }
                         NDArray peerArray = batch.create(FloatBuffer.wrap(peer), new Shape(b, numClasses));
-                        // Teacher-only labels: the KD term alone (T^2 KL), for every sample.
-                        NDArray peerTerm = loss.evaluate(new NDList(peerArray), predictions, 1f, temperature);
+                        // Teacher-only labels: the KD term alone (T^2 KL), for the masked-in samples.
+                        NDList peerLabels = peerMask == null ? new NDList(peerArray)
+                                : DistillationLoss.labels(peerArray, null, null, batch.create(peerMask));
+                        NDArray peerTerm = loss.evaluate(peerLabels, predictions, 1f, temperature);
                         value = value.add(peerTerm.mul(beta));
                     }
                     collector.backward(value);

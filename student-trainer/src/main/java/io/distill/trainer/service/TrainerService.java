@@ -17,6 +17,7 @@ import io.distill.schema.CheckpointManifest;
 import io.distill.schema.LabelSpace;
 import io.distill.schema.TeacherRef;
 import io.distill.serving.model.ServingContract;
+import io.distill.trainer.codistill.PeerAgreement;
 import io.distill.trainer.codistill.PeerEnsemble;
 import io.distill.trainer.config.Federation;
 import io.distill.trainer.config.TrainerSettings;
@@ -349,8 +350,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
         samples.addAll(replay.sample(replayed));
         DistillationStage stage = settings.schedule().at(samplesSeen);
         float[][] peerTargets = peers == null ? null : peers.meanLogProbs(samples).orElse(null);
+        float[] peerMask = peerTargets != null && settings.federation().agreementOnly()
+                ? PeerAgreement.mask(samples, peerTargets) : null;
         StudentNetwork.StepResult result = network.train(samples, (float) stage.alpha(), (float) stage.temperature(),
-                settings.adaptive(), peerTargets, peerTargets == null ? 0f : (float) settings.federation().beta());
+                settings.adaptive(), peerTargets, peerMask,
+                peerTargets == null ? 0f : (float) settings.federation().beta());
         samplesSeen += samples.size();
         ledger.advance(batch.untilOffsets());
         for (Sample s : batch.samples()) {

@@ -48,7 +48,7 @@ class FederatedDistillationTest {
         settings.put("trainer.codistill.refresh.ms", "0");
         settings.put("trainer.device", "cpu");
         FederatedExperiment experiment = new FederatedExperiment(stack.bootstrapServers(), stack.registryUrl(),
-                EmbeddedStack.uniqueName("federated") + ".", SITES, 0.9, 0.05, settings, 7);
+                EmbeddedStack.uniqueName("federated") + ".", SITES, 0.9, 0.05, 1.0, 0.0, settings, 7);
         Map<String, Double> arms = new LinkedHashMap<>();
         arms.put("alone", 0.0);
         arms.put("codistilled", 1.0);

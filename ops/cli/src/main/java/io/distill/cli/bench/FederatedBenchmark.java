@@ -41,6 +41,15 @@ public final class FederatedBenchmark implements Callable<Integer> {
     @Option(names = "--majority", description = "Share of a class's images its own site holds (default: ${DEFAULT-VALUE}).")
     double majority = 0.9;
 
+    @Option(names = "--teacher-fraction", description = "Share of training examples the teacher labels (default: ${DEFAULT-VALUE}).")
+    double teacherFraction = 1.0;
+
+    @Option(names = "--label-fraction", description = "Share of training examples with ground truth (default: ${DEFAULT-VALUE}).")
+    double labelFraction = 0.0;
+
+    @Option(names = "--filter", description = "trainer.codistill.filter: agreement | none (default: ${DEFAULT-VALUE}).")
+    String filter = "agreement";
+
     @Option(names = "--architecture", description = "Student (default: ${DEFAULT-VALUE}).")
     String architecture = "mlp:256";
 
@@ -104,10 +113,11 @@ public final class FederatedBenchmark implements Callable<Integer> {
             settings.put("trainer.gate.tolerance", "1.0");
             settings.put("trainer.gate.kl.tolerance", "1000");
             settings.put("trainer.codistill.refresh.ms", Long.toString(refreshMs));
+            settings.put("trainer.codistill.filter", filter);
             settings.put("trainer.device", "cpu");
             String prefix = "bench-federated-" + Long.toHexString(System.nanoTime()) + ".";
             FederatedExperiment experiment = new FederatedExperiment(bootstrapServers, registryUrl, prefix,
-                    List.of("a", "b"), majority, 0.05, settings, seed);
+                    List.of("a", "b"), majority, 0.05, teacherFraction, labelFraction, settings, seed);
             Map<String, Double> arms = new LinkedHashMap<>();
             arms.put("alone", 0.0);
             arms.put("codistilled", beta);
@@ -139,6 +149,9 @@ public final class FederatedBenchmark implements Callable<Integer> {
             out.put("student", architecture);
             out.put("beta", Double.toString(beta));
             out.put("majority", Double.toString(majority));
+            out.put("teacher_fraction", Double.toString(teacherFraction));
+            out.put("label_fraction", Double.toString(labelFraction));
+            out.put("filter", filter);
             out.put("elapsed_s", fmt((System.nanoTime() - started) / 1e9));
             out.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
             out.forEach((k, v) -> System.out.println(k + ": " + v));
