@@ -6,6 +6,8 @@ import io.distill.topology.join.DecodingProcessor;
 import io.distill.topology.join.ExampleAssembler;
 import io.distill.topology.join.InputValidators;
 import io.distill.topology.metrics.TopologyMetrics;
+import io.distill.topology.policy.SiteRouter;
+import io.distill.schema.Split;
 import io.distill.topology.state.DecidedRequestSerde;
 import io.distill.topology.state.PendingJoinSerde;
 import java.util.Properties;
@@ -28,6 +30,11 @@ import org.apache.kafka.streams.state.Stores;
  *          (every decoder and the assembler) ──────────────┴──▶ dead-letters-sink
  * stores: pending-joins, decided-requests, dispositions, sampling-counts (all changelogged)
  * </pre>
+ *
+ * <p>With {@code topics.sites} set (federated distillation) the two example sinks are replaced by one pair per
+ * site, {@code examples-site-<id>-sink} / {@code holdout-site-<id>-sink} writing {@code examples.site-<id>} /
+ * {@code holdout.site-<id>}; a request whose site is missing or unknown is dead-lettered {@code UNKNOWN_SITE} by
+ * {@code decode-requests} (or goes to {@code sites.default}).
  *
  * <p>The stores are cached: a request's pending entry is typically written, updated by each
  * teacher and deleted within one commit interval, so the cache turns those into a single
@@ -88,8 +95,10 @@ public final class DistillTopology {
         topology.addSource(SOFT_LABELS_SOURCE, bytes, bytes, config.softLabelsTopic());
         topology.addSource(GROUND_TRUTH_SOURCE, bytes, bytes, config.groundTruthTopic());
 
+        SiteRouter sites = config.siteRouter();
         topology.addProcessor(DECODE_REQUESTS, () -> new DecodingProcessor<>("requests",
-                serdes.requests().deserializer(), InputValidators.requests(), true, deadLetters, metrics), REQUESTS_SOURCE);
+                serdes.requests().deserializer(), InputValidators.requests(sites), true, deadLetters, metrics),
+                REQUESTS_SOURCE);
         topology.addProcessor(DECODE_SOFT_LABELS, () -> new DecodingProcessor<>("soft-labels",
                 serdes.softLabels().deserializer(), InputValidators.softLabels(), false, deadLetters, metrics),
                 SOFT_LABELS_SOURCE);
@@ -111,8 +120,17 @@ public final class DistillTopology {
                 Stores.persistentKeyValueStore(SAMPLING_STORE), Serdes.String(), Serdes.Long()).withCachingEnabled(), ASSEMBLER);
 
         StringSerializer keys = new StringSerializer();
-        topology.addSink(EXAMPLES_SINK, config.examplesTopic(), keys, serdes.examples().serializer(), ASSEMBLER);
-        topology.addSink(HOLDOUT_SINK, config.holdoutTopic(), keys, serdes.examples().serializer(), ASSEMBLER);
+        if (sites.enabled()) {
+            for (String site : sites.sites()) {
+                topology.addSink(SiteRouter.sinkName(Split.TRAIN, site), config.topics().siteExamples(site), keys,
+                        serdes.examples().serializer(), ASSEMBLER);
+                topology.addSink(SiteRouter.sinkName(Split.HOLDOUT, site), config.topics().siteHoldout(site), keys,
+                        serdes.examples().serializer(), ASSEMBLER);
+            }
+        } else {
+            topology.addSink(EXAMPLES_SINK, config.examplesTopic(), keys, serdes.examples().serializer(), ASSEMBLER);
+            topology.addSink(HOLDOUT_SINK, config.holdoutTopic(), keys, serdes.examples().serializer(), ASSEMBLER);
+        }
         topology.addSink(DEAD_LETTERS_SINK, config.deadLettersTopic(), keys, serdes.deadLetters().serializer(),
                 DECODE_REQUESTS, DECODE_SOFT_LABELS, DECODE_GROUND_TRUTH, ASSEMBLER);
         return topology;

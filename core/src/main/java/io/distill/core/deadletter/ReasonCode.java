@@ -31,6 +31,11 @@ public enum ReasonCode {
   OVERSIZED_RECORD,
   /** The record uses an encoding the stage does not know. */
   UNKNOWN_ENCODING,
+  /**
+   * The record names no site, or a site that is not configured, where examples are routed by site
+   * (federated distillation) and no default site applies.
+   */
+  UNKNOWN_SITE,
   /** The record decoded but violates a rule of its contract. */
   INVALID_RECORD,
   /** The stage failed on the record for a reason of its own (a bug, not the record's fault). */

@@ -53,6 +53,26 @@ public final class SchemaContracts {
       ids.put(subject, id);
       log.info("schema contract {} registered as id {} with compatibility {}", subject, id, c);
     }
+    for (TopicDefinition d : catalogue.siteDefinitions()) {
+      ids.put(TopicNameStrategy.subject(d.name(), false), register(registry, d.name(), d.topic()));
+    }
     return ids;
+  }
+
+  /** A per-site topic carries the contract of the topic it is a copy of. */
+  private static int register(RegistryClient registry, String topicName, DistillTopic t) {
+    String subject = TopicNameStrategy.subject(topicName, false);
+    Schema schema = SpecificData.get().getSchema(t.valueType());
+    Compatibility c = compatibilityOf(t);
+    int id;
+    try {
+      registry.setCompatibility(subject, c);
+      id = registry.register(subject, schema);
+    } catch (SubjectNotFoundException e) {
+      id = registry.register(subject, schema);
+      registry.setCompatibility(subject, c);
+    }
+    log.info("schema contract {} registered as id {} with compatibility {}", subject, id, c);
+    return id;
   }
 }

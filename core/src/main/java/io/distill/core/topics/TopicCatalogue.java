@@ -47,12 +47,17 @@ import org.slf4j.LoggerFactory;
  *   <li>checkpoints and checkpoint-control: one partition, compacted.
  *   <li>checkpoint-blobs: one partition, compacted, {@code max.message.bytes} large enough for
  *       chunks of {@link #blobChunkBytes()} (1 MiB by default).
+ *   <li>Per-site training topics, one pair per id in {@code topics.sites} (none by default):
+ *       {@code <prefix>examples.site-<id>} and {@code <prefix>holdout.site-<id>}, defined like
+ *       examples and holdout. With sites configured the topology writes each example only to its
+ *       site's topics, and each site's trainer reads only those (federated distillation; who may read
+ *       them is {@link SiteAccessPolicy}).
  * </ul>
  *
  * Configuration keys (see {@link #fromConfig(DistillConfig)}): {@code topics.prefix}, {@code
  * topics.partitions}, {@code topics.replication.factor}, {@code topics.min.insync.replicas}, {@code
  * topics.retention.ms}, {@code topics.deadletters.retention.ms}, {@code topics.blobs.chunk.bytes},
- * {@code topics.blobs.max.message.bytes}.
+ * {@code topics.blobs.max.message.bytes}, {@code topics.sites}.
  */
 public final class TopicCatalogue {
   private static final Logger log = LoggerFactory.getLogger(TopicCatalogue.class);
@@ -63,6 +68,8 @@ public final class TopicCatalogue {
   public static final Duration DEFAULT_DEAD_LETTER_RETENTION = Duration.ofDays(14);
   public static final int DEFAULT_BLOB_CHUNK_BYTES = 1 << 20;
   public static final int DEFAULT_BLOB_MAX_MESSAGE_BYTES = 2 << 20;
+  /** What a site id may look like: it becomes part of topic names, group ids and model names. */
+  public static final String SITE_ID_PATTERN = "[a-zA-Z0-9][a-zA-Z0-9_-]*";
 
   private final String prefix;
   private final int partitions;
@@ -73,6 +80,8 @@ public final class TopicCatalogue {
   private final int blobChunkBytes;
   private final int blobMaxMessageBytes;
   private final Map<DistillTopic, TopicDefinition> definitions = new EnumMap<>(DistillTopic.class);
+  private final List<String> sites;
+  private final Map<String, TopicDefinition> siteDefinitions = new LinkedHashMap<>();
 
   private TopicCatalogue(Builder b) {
     if (b.prefix == null || !b.prefix.matches("[a-zA-Z0-9._-]*")) {
@@ -102,6 +111,16 @@ public final class TopicCatalogue {
     this.blobChunkBytes = b.blobChunkBytes;
     this.blobMaxMessageBytes = b.blobMaxMessageBytes;
     Map<String, DistillTopic> taken = new java.util.HashMap<>();
+    for (String site : b.sites) {
+      if (!site.matches(SITE_ID_PATTERN)) {
+        throw new IllegalArgumentException("topics.sites: a site id is letters, digits, '_' and '-' (starting with a letter"
+            + " or digit), got '" + site + "'");
+      }
+    }
+    if (new HashSet<>(b.sites).size() != b.sites.size()) {
+      throw new IllegalArgumentException("topics.sites: site ids must be unique, got " + b.sites);
+    }
+    this.sites = List.copyOf(b.sites);
     for (DistillTopic t : DistillTopic.values()) {
       String name = b.names.getOrDefault(t, prefix + t.suffix());
       if (!name.matches("[a-zA-Z0-9._-]+")) {
@@ -115,7 +134,17 @@ public final class TopicCatalogue {
       }
       definitions.put(t, define(t, name));
     }
+    for (String site : sites) {
+      for (DistillTopic t : SITE_TOPICS) {
+        TopicDefinition base = definitions.get(t);
+        String name = siteTopicName(t, site);
+        siteDefinitions.put(name, new TopicDefinition(t, name, base.partitions(), base.replicationFactor(), base.configs()));
+      }
+    }
   }
+
+  /** The topics that exist once per site. */
+  private static final List<DistillTopic> SITE_TOPICS = List.of(DistillTopic.EXAMPLES, DistillTopic.HOLDOUT);
 
   private TopicDefinition define(DistillTopic t, String name) {
     Map<String, String> configs = new LinkedHashMap<>();
@@ -154,7 +183,8 @@ public final class TopicCatalogue {
         .retention(config.getDuration("topics.retention.ms", DEFAULT_RETENTION))
         .deadLetterRetention(config.getDuration("topics.deadletters.retention.ms", DEFAULT_DEAD_LETTER_RETENTION))
         .blobChunkBytes((int) config.getBytes("topics.blobs.chunk.bytes", DEFAULT_BLOB_CHUNK_BYTES))
-        .blobMaxMessageBytes((int) config.getBytes("topics.blobs.max.message.bytes", DEFAULT_BLOB_MAX_MESSAGE_BYTES));
+        .blobMaxMessageBytes((int) config.getBytes("topics.blobs.max.message.bytes", DEFAULT_BLOB_MAX_MESSAGE_BYTES))
+        .sites(config.getList("topics.sites"));
     Map<String, String> overrides = config.subset("topics.name.");
     for (Map.Entry<String, String> e : overrides.entrySet()) {
       DistillTopic topic = java.util.Arrays.stream(DistillTopic.values()).filter(t -> t.suffix().equals(e.getKey())).findFirst()
@@ -216,8 +246,50 @@ public final class TopicCatalogue {
     return definitions.get(topic);
   }
 
+  /** Every topic of the catalogue: the topics of the design, then the per-site topics. */
   public Collection<TopicDefinition> definitions() {
-    return List.copyOf(definitions.values());
+    List<TopicDefinition> all = new ArrayList<>(definitions.values());
+    all.addAll(siteDefinitions.values());
+    return List.copyOf(all);
+  }
+
+  /** The site ids of {@code topics.sites}, in configuration order; empty when examples are not split by site. */
+  public List<String> sites() {
+    return sites;
+  }
+
+  /** The per-site topics ({@code examples.site-<id>}, {@code holdout.site-<id>} for every site). */
+  public Collection<TopicDefinition> siteDefinitions() {
+    return List.copyOf(siteDefinitions.values());
+  }
+
+  /**
+   * The name of one site's copy of {@code topic} (examples or holdout): {@code <prefix>examples.site-<id>}.
+   *
+   * @throws IllegalArgumentException when the site is not in {@code topics.sites} or the topic has no per-site copy
+   */
+  public String siteTopic(DistillTopic topic, String site) {
+    if (!SITE_TOPICS.contains(topic)) {
+      throw new IllegalArgumentException(topic + " has no per-site topics; only " + SITE_TOPICS + " do");
+    }
+    if (!sites.contains(site)) {
+      throw new IllegalArgumentException("site '" + site + "' is not one of topics.sites " + sites);
+    }
+    return siteTopicName(topic, site);
+  }
+
+  private String siteTopicName(DistillTopic topic, String site) {
+    return definitions.get(topic).name() + ".site-" + site;
+  }
+
+  /** {@code <prefix>examples.site-<id>}. */
+  public String siteExamples(String site) {
+    return siteTopic(DistillTopic.EXAMPLES, site);
+  }
+
+  /** {@code <prefix>holdout.site-<id>}. */
+  public String siteHoldout(String site) {
+    return siteTopic(DistillTopic.HOLDOUT, site);
   }
 
   public String requests() {
@@ -320,7 +392,7 @@ public final class TopicCatalogue {
     Set<String> names = await(admin.listTopics(new ListTopicsOptions().listInternal(false)).names(), timeout, "list topics");
     List<NewTopic> missing = new ArrayList<>();
     List<String> existing = new ArrayList<>();
-    for (TopicDefinition d : definitions.values()) {
+    for (TopicDefinition d : definitions()) {
       if (names.contains(d.name())) {
         existing.add(d.name());
       } else {
@@ -430,7 +502,7 @@ public final class TopicCatalogue {
     Map<String, TopicDescription> described = await(admin.describeTopics(existing).allTopicNames(), timeout, "describe topics");
     List<String> problems = new ArrayList<>();
     Set<String> compacted = new HashSet<>();
-    for (TopicDefinition d : definitions.values()) {
+    for (TopicDefinition d : definitions()) {
       TopicDescription td = described.get(d.name());
       if (td == null) {
         continue;
@@ -486,7 +558,8 @@ public final class TopicCatalogue {
 
   @Override
   public String toString() {
-    return "TopicCatalogue[prefix=" + prefix + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor + "]";
+    return "TopicCatalogue[prefix=" + prefix + ", partitions=" + partitions + ", replicationFactor=" + replicationFactor
+        + (sites.isEmpty() ? "" : ", sites=" + sites) + "]";
   }
 
   /** Builder with the defaults of the class comment. */
@@ -500,6 +573,7 @@ public final class TopicCatalogue {
     private int blobChunkBytes = DEFAULT_BLOB_CHUNK_BYTES;
     private int blobMaxMessageBytes = DEFAULT_BLOB_MAX_MESSAGE_BYTES;
     private final Map<DistillTopic, String> names = new EnumMap<>(DistillTopic.class);
+    private List<String> sites = List.of();
 
     private Builder() {}
 
@@ -509,6 +583,12 @@ public final class TopicCatalogue {
      */
     public Builder name(DistillTopic topic, String name) {
       names.put(topic, name);
+      return this;
+    }
+
+    /** Site ids whose examples and hold-out get topics of their own (federated distillation). */
+    public Builder sites(List<String> sites) {
+      this.sites = List.copyOf(sites);
       return this;
     }
 

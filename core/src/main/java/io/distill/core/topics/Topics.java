@@ -32,10 +32,11 @@ public final class Topics {
   private final Topic<String, byte[]> checkpointBlobs;
   private final Topic<String, CheckpointControl> checkpointControl;
   private final Topic<byte[], DeadLetter> deadLetters;
+  private final AvroSerde<TrainingExample> exampleSerde;
 
   Topics(TopicCatalogue c, RegistryClient registry, boolean autoRegister) {
     this.catalogue = c;
-    AvroSerde<TrainingExample> exampleSerde = serde(TrainingExample.class, registry, autoRegister);
+    this.exampleSerde = serde(TrainingExample.class, registry, autoRegister);
     this.requests = new Topic<>(c.requests(), DistillSerdes.key(), serde(InferenceRequest.class, registry, autoRegister));
     this.softLabels = new Topic<>(c.softLabels(), DistillSerdes.key(), serde(SoftLabel.class, registry, autoRegister));
     this.responses = new Topic<>(c.responses(), DistillSerdes.key(), serde(Prediction.class, registry, autoRegister));
@@ -78,6 +79,16 @@ public final class Topics {
 
   public Topic<String, TrainingExample> holdout() {
     return holdout;
+  }
+
+  /** One site's examples topic ({@code <prefix>examples.site-<id>}); the site must be in {@code topics.sites}. */
+  public Topic<String, TrainingExample> siteExamples(String site) {
+    return new Topic<>(catalogue.siteExamples(site), DistillSerdes.key(), exampleSerde);
+  }
+
+  /** One site's hold-out topic ({@code <prefix>holdout.site-<id>}); the site must be in {@code topics.sites}. */
+  public Topic<String, TrainingExample> siteHoldout(String site) {
+    return new Topic<>(catalogue.siteHoldout(site), DistillSerdes.key(), exampleSerde);
   }
 
   public Topic<String, CheckpointManifest> checkpoints() {

@@ -1,5 +1,6 @@
 package io.distill.cli;
 
+import io.distill.cli.bench.FederatedBenchmark;
 import io.distill.cli.bench.TuningBenchmark;
 import io.distill.cli.quality.QualityBenchmark;
 import io.distill.serving.bench.SwapBenchmark;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
                 TopologyBenchmark.class,
                 TrainerBenchmark.class,
                 TuningBenchmark.class,
+                FederatedBenchmark.class,
                 SwapBenchmark.class,
                 QualityBenchmark.class
         })

@@ -54,6 +54,7 @@ public final class CheckpointSubscription implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+    private final java.util.Set<String> assignedTopics = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public CheckpointSubscription(Map<String, Object> kafkaClientProperties, String manifestTopic, String controlTopic,
                                   Deserializer<CheckpointManifest> manifests, Deserializer<CheckpointControl> controls,
@@ -87,6 +88,11 @@ public final class CheckpointSubscription implements AutoCloseable {
         return tracks.values();
     }
 
+    /** Every topic this subscription's consumer has been assigned (the manifest and control topics only). */
+    public java.util.Set<String> assignedTopics() {
+        return java.util.Set.copyOf(assignedTopics);
+    }
+
     /** Whether the reader has read everything that was committed when it started (and made its first choice). */
     public boolean isCaughtUp() {
         return caughtUp.getCount() == 0;
@@ -102,6 +108,7 @@ public final class CheckpointSubscription implements AutoCloseable {
             consumer = c;
             List<TopicPartition> partitions = partitionsOf(c, List.of(manifestTopic, controlTopic));
             c.assign(partitions);
+            c.assignment().forEach(tp -> assignedTopics.add(tp.topic()));
             c.seekToBeginning(partitions);
             Map<TopicPartition, Long> startEnd = c.endOffsets(partitions);
             log.info("following {} and {} for {} from the beginning ({} committed records to read first)",

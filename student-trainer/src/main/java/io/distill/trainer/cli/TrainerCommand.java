@@ -128,6 +128,18 @@ public final class TrainerCommand implements Callable<Integer> {
     @Option(names = "--threads", description = "PyTorch intra-op threads (ai.djl.pytorch.num_threads); 1 is fastest for small nets.")
     Integer threads;
 
+    @Option(names = "--site", description = "Federated: train this site's student (<model>.site-<id>) from its own site's topics only [trainer.site].")
+    String site;
+
+    @Option(names = "--sites", description = "Federated: every site id, comma separated; examples are routed to per-site topics [topics.sites].")
+    String sites;
+
+    @Option(names = "--codistill-beta", description = "Federated: weight of the peer sites' term beta*T^2*KL(mean peer || student), 0 = alone [trainer.codistill.beta].")
+    Double codistillBeta;
+
+    @Option(names = "--codistill-refresh-ms", description = "Federated: use a peer version at least this long before taking a newer one [trainer.codistill.refresh.ms].")
+    Long codistillRefreshMs;
+
     @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers [kafka.bootstrap.servers].")
     String bootstrapServers;
 
@@ -186,6 +198,10 @@ public final class TrainerCommand implements Callable<Integer> {
         flags.put("trainer.device", device);
         flags.put("trainer.blob.store", blobStore);
         flags.put("trainer.max.samples", maxSamples);
+        flags.put("trainer.site", site);
+        flags.put("topics.sites", sites);
+        flags.put("trainer.codistill.beta", codistillBeta);
+        flags.put("trainer.codistill.refresh.ms", codistillRefreshMs);
         flags.put("kafka.bootstrap.servers", bootstrapServers);
         flags.put("registry.url", registryUrl);
         flags.put("topics.prefix", topicPrefix);

@@ -47,7 +47,8 @@ public record TrainerSettings(
         long seed,
         long maxSamples,
         TuningSettings tuning,
-        int retainVersions) {
+        int retainVersions,
+        Federation federation) {
 
     public static final Map<String, String> DEFAULTS = defaults();
 
@@ -97,6 +98,10 @@ public record TrainerSettings(
         d.put("trainer.tuning.patience", "2");
         d.put("trainer.tuning.min.gain", "0.002");
         d.put("trainer.retain.versions", "10");
+        d.put("trainer.site", "");
+        d.put("trainer.codistill.beta", "1.0");
+        d.put("trainer.codistill.refresh.ms", "30000");
+        d.put("trainer.codistill.filter", "agreement");
         return Map.copyOf(d);
     }
 
@@ -104,8 +109,9 @@ public record TrainerSettings(
         String shape = c.getString("trainer.input.shape", "").trim();
         List<String> names = c.getString("trainer.label.space", "").equals(FashionMnist.LABEL_SPACE_ID)
                 ? FashionMnist.CLASS_NAMES : List.of();
+        Federation federation = federation(c);
         return new TrainerSettings(
-                c.getString("trainer.model"),
+                federation == null ? c.getString("trainer.model") : federation.model(),
                 ArchitectureSpecs.parse(c.getString("trainer.architecture"), c.getDouble("trainer.dropout", 0)),
                 shape.isEmpty() ? null : parseShape(shape),
                 c.getString("trainer.label.space"),
@@ -135,7 +141,8 @@ public record TrainerSettings(
                 c.getLong("trainer.seed", 42),
                 c.getLong("trainer.max.samples", 0),
                 tuning(c),
-                c.getInt("trainer.retain.versions", 10, 0, Integer.MAX_VALUE));
+                c.getInt("trainer.retain.versions", 10, 0, Integer.MAX_VALUE),
+                federation);
     }
 
     private static TuningSettings tuning(DistillConfig c) {
@@ -154,6 +161,27 @@ public record TrainerSettings(
                 c.getInt("trainer.tuning.patience", 2, 1, Integer.MAX_VALUE),
                 c.getDouble("trainer.tuning.min.gain", 0.002),
                 c.getLong("trainer.seed", 42));
+    }
+
+    /** The site settings when {@code trainer.site} is set (it must be one of {@code topics.sites}), else null. */
+    static Federation federation(DistillConfig c) {
+        String site = c.getString("trainer.site", "").trim();
+        if (site.isEmpty()) {
+            return null;
+        }
+        List<String> sites = c.getList("topics.sites");
+        if (!sites.contains(site)) {
+            throw new io.distill.core.config.ConfigException("trainer.site", "trainer.site '" + site
+                    + "' is not one of topics.sites " + sites + " (the topology routes examples only to those)", null);
+        }
+        List<String> peers = sites.stream().filter(s -> !s.equals(site)).toList();
+        String filter = c.getString("trainer.codistill.filter", "agreement").trim().toLowerCase(Locale.ROOT);
+        if (!filter.equals("agreement") && !filter.equals("none")) {
+            throw new io.distill.core.config.ConfigException("trainer.codistill.filter",
+                    "trainer.codistill.filter must be agreement or none, not '" + filter + "'", null);
+        }
+        return new Federation(site, c.getString("trainer.model"), peers, c.getDouble("trainer.codistill.beta", 1.0),
+                Duration.ofMillis(c.getLong("trainer.codistill.refresh.ms", 30_000)), filter.equals("agreement"));
     }
 
     static int[] parseShape(String s) {

@@ -44,6 +44,8 @@ public final class ExampleFeed implements AutoCloseable {
     private final Thread thread;
     private volatile long recordsBehind;
     private volatile boolean running = true;
+    private final Map<String, java.util.concurrent.atomic.LongAdder> consumed = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile java.util.Set<String> assignedTopics = java.util.Set.of();
     private volatile Throwable failure;
 
     public ExampleFeed(Consumer<byte[], byte[]> consumer, String topic, Map<TopicPartition, Long> resumeAt,
@@ -75,6 +77,8 @@ public final class ExampleFeed implements AutoCloseable {
             partitions.add(new TopicPartition(topic, info.partition()));
         }
         consumer.assign(partitions);
+        assignedTopics = consumer.assignment().stream().map(TopicPartition::topic)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
         Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions);
         Map<TopicPartition, Long> positions = new HashMap<>();
         for (TopicPartition tp : partitions) {
@@ -93,6 +97,18 @@ public final class ExampleFeed implements AutoCloseable {
 
     public void start() {
         thread.start();
+    }
+
+    /** The topics this feed's consumer was assigned (it is assigned once, at construction). */
+    public java.util.Set<String> assignedTopics() {
+        return assignedTopics;
+    }
+
+    /** Records read so far, by topic. */
+    public Map<String, Long> recordsByTopic() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        consumed.forEach((t, n) -> out.put(t, n.sum()));
+        return out;
     }
 
     /** Where consumption started, per partition: the lineage's positions before any new batch. */
@@ -140,6 +156,7 @@ public final class ExampleFeed implements AutoCloseable {
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL);
                 for (ConsumerRecord<byte[], byte[]> record : records) {
+                    consumed.computeIfAbsent(record.topic(), t -> new java.util.concurrent.atomic.LongAdder()).increment();
                     Sample sample = handler.handle(record);
                     if (sample != null) {
                         waiting.add(sample);

@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Reads the hold-out topic from the beginning (read_committed, no group, every partition) on a thread of its own
@@ -27,6 +28,8 @@ public final class HoldoutFeed implements AutoCloseable {
     private final HoldoutSet holdout;
     private final Thread thread;
     private volatile boolean running = true;
+    private final Map<String, java.util.concurrent.atomic.LongAdder> consumed = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile java.util.Set<String> assignedTopics = java.util.Set.of();
 
     public HoldoutFeed(Consumer<byte[], byte[]> consumer, String topic, RecordHandler handler, HoldoutSet holdout) {
         this.consumer = consumer;
@@ -37,6 +40,8 @@ public final class HoldoutFeed implements AutoCloseable {
             partitions.add(new TopicPartition(topic, info.partition()));
         }
         consumer.assign(partitions);
+        assignedTopics = consumer.assignment().stream().map(TopicPartition::topic)
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
         consumer.seekToBeginning(partitions);
         this.thread = new Thread(this::run, "distill-trainer-holdout");
         this.thread.setDaemon(true);
@@ -46,10 +51,23 @@ public final class HoldoutFeed implements AutoCloseable {
         thread.start();
     }
 
+    /** The topics this feed's consumer was assigned (it is assigned once, at construction). */
+    public java.util.Set<String> assignedTopics() {
+        return assignedTopics;
+    }
+
+    /** Records read so far, by topic. */
+    public Map<String, Long> recordsByTopic() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        consumed.forEach((t, n) -> out.put(t, n.sum()));
+        return out;
+    }
+
     private void run() {
         try {
             while (running) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    consumed.computeIfAbsent(record.topic(), t -> new java.util.concurrent.atomic.LongAdder()).increment();
                     Sample sample = handler.handle(record);
                     if (sample != null) {
                         holdout.add(sample);

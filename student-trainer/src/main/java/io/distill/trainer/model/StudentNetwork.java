@@ -42,6 +42,11 @@ import java.util.Map;
 public final class StudentNetwork implements AutoCloseable {
 
     private static final int EVAL_BATCH = 256;
+    /**
+     * DJL's PyTorch engine allows one collecting {@link GradientCollector} per process at a time, so networks trained
+     * side by side in one JVM (e.g. the site trainers of an experiment) take turns per step.
+     */
+    private static final Object STEP_LOCK = new Object();
 
     private final ArchitectureSpec spec;
     private final int[] inputShape;
@@ -115,6 +120,21 @@ public final class StudentNetwork implements AutoCloseable {
      * @return the batch loss before the step and the gradient norm before clipping
      */
     public StepResult train(List<Sample> samples, float alpha, float temperature, AdaptiveWeighting weighting) {
+        return train(samples, alpha, temperature, weighting, null, null, 0f);
+    }
+
+    /**
+     * One optimizer step with a codistillation term: the loss is the distillation loss plus
+     * {@code beta * T^2 * KL(peer_T || student_T)}, batch mean, where {@code peer} is the other sites' mean
+     * distribution on these same samples (natural-log probabilities at temperature 1, one row per sample).
+     *
+     * @param peerLogProbs one row per sample, or null for no peer term
+     * @param peerMask 1 for the samples the peer term applies to, 0 for the others (still counted in the batch
+     *     mean); null = all
+     * @param beta weight of the peer term
+     */
+    public StepResult train(List<Sample> samples, float alpha, float temperature, AdaptiveWeighting weighting,
+                            float[][] peerLogProbs, float[] peerMask, float beta) {
         GradMode.disableOnThisThread();
         int b = samples.size();
         float[] x = new float[b * inputSize];
@@ -138,23 +158,37 @@ public final class StudentNetwork implements AutoCloseable {
             NDArray input = batch.create(FloatBuffer.wrap(x), ArchitectureFactory.batchShape(b, inputShape));
             NDArray teacherArray = batch.create(FloatBuffer.wrap(teacher), new Shape(b, numClasses));
             float lossValue;
-            try (GradientCollector collector = trainer.newGradientCollector()) {
-                NDList predictions = trainer.forward(new NDList(input));
-                float[] factors = weighting.factors(teacherRows,
-                        weighting.needsStudent() ? studentProbs(predictions.singletonOrThrow(), b) : null);
-                for (int i = 0; i < b; i++) {
-                    weight[i] *= factors[i];
+            synchronized (STEP_LOCK) {
+                try (GradientCollector collector = trainer.newGradientCollector()) {
+                    NDList predictions = trainer.forward(new NDList(input));
+                    float[] factors = weighting.factors(teacherRows,
+                            weighting.needsStudent() ? studentProbs(predictions.singletonOrThrow(), b) : null);
+                    for (int i = 0; i < b; i++) {
+                        weight[i] *= factors[i];
+                    }
+                    NDList labels = DistillationLoss.labels(teacherArray, batch.create(hard), batch.create(weight),
+                            batch.create(mask));
+                    NDArray value = loss.evaluate(labels, predictions, alpha, temperature);
+                    if (peerLogProbs != null && beta > 0) {
+                        float[] peer = new float[b * numClasses];
+                        for (int i = 0; i < b; i++) {
+                            System.arraycopy(peerLogProbs[i], 0, peer, i * numClasses, numClasses);
+                        }
+                        NDArray peerArray = batch.create(FloatBuffer.wrap(peer), new Shape(b, numClasses));
+                        // Teacher-only labels: the KD term alone (T^2 KL), for the masked-in samples.
+                        NDList peerLabels = peerMask == null ? new NDList(peerArray)
+                                : DistillationLoss.labels(peerArray, null, null, batch.create(peerMask));
+                        NDArray peerTerm = loss.evaluate(peerLabels, predictions, 1f, temperature);
+                        value = value.add(peerTerm.mul(beta));
+                    }
+                    collector.backward(value);
+                    lossValue = value.getFloat();
                 }
-                NDList labels = DistillationLoss.labels(teacherArray, batch.create(hard), batch.create(weight),
-                        batch.create(mask));
-                NDArray value = loss.evaluate(labels, predictions, alpha, temperature);
-                collector.backward(value);
-                lossValue = value.getFloat();
+                double norm = clipNorm > 0 ? GradientClipping.clipByGlobalNorm(model.getBlock(), clipNorm)
+                        : GradientClipping.globalNorm(model.getBlock());
+                trainer.step();
+                return new StepResult(lossValue, norm);
             }
-            double norm = clipNorm > 0 ? GradientClipping.clipByGlobalNorm(model.getBlock(), clipNorm)
-                    : GradientClipping.globalNorm(model.getBlock());
-            trainer.step();
-            return new StepResult(lossValue, norm);
         }
     }
 

@@ -18,6 +18,10 @@ import io.distill.schema.CheckpointControl;
 import io.distill.schema.CheckpointManifest;
 import io.distill.schema.LabelSpace;
 import io.distill.schema.TeacherRef;
+import io.distill.serving.model.ServingContract;
+import io.distill.trainer.codistill.PeerAgreement;
+import io.distill.trainer.codistill.PeerEnsemble;
+import io.distill.trainer.config.Federation;
 import io.distill.trainer.config.TrainerSettings;
 import io.distill.trainer.data.ExampleDecoder;
 import io.distill.trainer.data.ExampleFeed;
@@ -115,6 +119,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private final java.util.TreeMap<Long, CheckpointManifest> live = new java.util.TreeMap<>();
     private ExampleFeed feed;
     private HoldoutFeed holdoutFeed;
+    private PeerEnsemble peers;
     private SampleConverter converter;
     private Device device;
     private StudentNetwork network;
@@ -234,12 +239,38 @@ public final class TrainerService implements Runnable, AutoCloseable {
                     .tag("model", settings.model()).tag("input", e.getKey())
                     .description("Records of the input refused to the dead-letter topic").register(registry);
         }
-        feed = new ExampleFeed(consumer(settings.groupId()), topics.examples().name(), resumeAt, exampleHandler,
+        feed = new ExampleFeed(consumer(settings.groupId()), examplesTopic(), resumeAt, exampleHandler,
                 settings.batchSize(), settings.prefetchBatches(), settings.linger(), waiting);
         ledger.start(feed.startPositions());
-        holdoutFeed = new HoldoutFeed(consumer(null), topics.holdout().name(), holdoutHandler, holdout);
+        holdoutFeed = new HoldoutFeed(consumer(null), holdoutTopic(), holdoutHandler, holdout);
         feed.start();
         holdoutFeed.start();
+        if (network != null) {
+            startPeers();
+        }
+    }
+
+    /** The examples topic this trainer reads: its site's ({@code examples.site-<id>}) when it is a site trainer. */
+    private String examplesTopic() {
+        Federation f = settings.federation();
+        return f == null ? topics.examples().name() : topics.siteExamples(f.site()).name();
+    }
+
+    private String holdoutTopic() {
+        Federation f = settings.federation();
+        return f == null ? topics.holdout().name() : topics.siteHoldout(f.site()).name();
+    }
+
+    /** Starts following the other sites' checkpoints, once the student's input shape is known. */
+    private void startPeers() {
+        Federation f = settings.federation();
+        if (peers != null || f == null || !f.codistills()) {
+            return;
+        }
+        LabelSpace space = network.labelSpace();
+        ServingContract contract = new ServingContract(space.getId(), space.getVersion(), space.getClassNames(),
+                network.inputShape());
+        peers = new PeerEnsemble(f.peerModels(), topics, kafka, contract, device, f.refresh(), registry).start();
     }
 
     private BlobStore openStore(Map<String, Object> readProps) {
@@ -307,6 +338,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
                 if (next.isPresent()) {
                     MicroBatch batch = next.get();
                     ensureNetwork();
+                    startPeers();
                     trainOn(batch);
                     windowSamples += batch.size();
                     long now = System.nanoTime();
@@ -356,8 +388,12 @@ public final class TrainerService implements Runnable, AutoCloseable {
         int replayed = (int) Math.round(batch.size() * settings.replayRatio());
         samples.addAll(replay.sample(replayed));
         DistillationStage stage = tuner.setting(samplesSeen);
+        float[][] peerTargets = peers == null ? null : peers.meanLogProbs(samples).orElse(null);
+        float[] peerMask = peerTargets != null && settings.federation().agreementOnly()
+                ? PeerAgreement.mask(samples, peerTargets) : null;
         StudentNetwork.StepResult result = network.train(samples, (float) stage.alpha(), (float) stage.temperature(),
-                settings.adaptive());
+                settings.adaptive(), peerTargets, peerMask,
+                peerTargets == null ? 0f : (float) settings.federation().beta());
         metrics.distilledWith(stage.temperature(), stage.alpha());
         samplesSeen += samples.size();
         ledger.advance(batch.untilOffsets());
@@ -610,6 +646,42 @@ public final class TrainerService implements Runnable, AutoCloseable {
         return holdout.size();
     }
 
+    /**
+     * Every topic a consumer of this trainer has been assigned: its examples and hold-out topics, and, for a
+     * codistilling site trainer, the checkpoint manifest and control topics its peer subscription follows. (The
+     * lineage reader and the blob store read the checkpoint topics too.)
+     */
+    public java.util.Set<String> assignedTopics() {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        if (feed != null) {
+            out.addAll(feed.assignedTopics());
+        }
+        if (holdoutFeed != null) {
+            out.addAll(holdoutFeed.assignedTopics());
+        }
+        if (peers != null) {
+            out.addAll(peers.assignedTopics());
+        }
+        return out;
+    }
+
+    /** Records read from the examples and hold-out topics so far, by topic. */
+    public Map<String, Long> recordsByTopic() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        if (feed != null) {
+            feed.recordsByTopic().forEach((t, n) -> out.merge(t, n, Long::sum));
+        }
+        if (holdoutFeed != null) {
+            holdoutFeed.recordsByTopic().forEach((t, n) -> out.merge(t, n, Long::sum));
+        }
+        return out;
+    }
+
+    /** The peer versions the codistillation term uses now, by model; empty when not codistilling (yet). */
+    public Map<String, Long> peerVersions() {
+        return peers == null ? Map.of() : peers.versions();
+    }
+
     /** Stops training, waits for the loop and closes everything. Unpublished training is dropped. */
     @Override
     public void close() {
@@ -627,6 +699,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
         }
         if (holdoutFeed != null) {
             holdoutFeed.close();
+        }
+        if (peers != null) {
+            peers.close();
         }
         if (published != null) {
             published.close();

@@ -16,6 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainerSettingsTest {
 
@@ -75,5 +77,28 @@ class TrainerSettingsTest {
                 ArchitectureSpecs.parse("mlp:{\"hidden\":[10,20],\"dropout\":0.0}", 0.3));
         assertThrows(IllegalArgumentException.class, () -> ArchitectureSpecs.parse("mlp", 0));
         assertThrows(IllegalArgumentException.class, () -> ArchitectureSpecs.parse("cnn:8/x3", 0));
+    }
+
+    @Test
+    void aSiteTrainerPublishesUnderItsSiteAndFollowsTheOtherSites() {
+        Map<String, String> c = new java.util.HashMap<>(TrainerSettings.DEFAULTS);
+        c.put("topics.sites", "a,b,c");
+        c.put("trainer.site", "b");
+        c.put("trainer.model", "student");
+        c.put("trainer.codistill.beta", "0.5");
+        TrainerSettings s = TrainerSettings.fromConfig(DistillConfig.of(c));
+        assertEquals("student.site-b", s.model());
+        assertEquals("distill-trainer-student.site-b", s.transactionalId());
+        assertEquals(java.util.List.of("student.site-a", "student.site-c"), s.federation().peerModels());
+        assertEquals(0.5, s.federation().beta());
+        assertTrue(s.federation().codistills());
+        assertEquals(null, TrainerSettings.fromConfig(DistillConfig.of(TrainerSettings.DEFAULTS)).federation());
+
+        c.put("trainer.codistill.beta", "0");
+        assertFalse(TrainerSettings.fromConfig(DistillConfig.of(c)).federation().codistills());
+        c.put("trainer.site", "z");
+        io.distill.core.config.ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.distill.core.config.ConfigException.class, () -> TrainerSettings.fromConfig(DistillConfig.of(c)));
+        assertTrue(e.getMessage().contains("'z'"), e.getMessage());
     }
 }

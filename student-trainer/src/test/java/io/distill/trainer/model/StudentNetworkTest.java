@@ -185,4 +185,35 @@ class StudentNetworkTest {
         }
         return out;
     }
+
+    @Test
+    void theCodistillationTermPullsTheStudentTowardsItsPeers() {
+        List<Sample> batch = train.subList(0, 64);
+        // A peer that is sure of class 3 for every input: the student's probability of class 3 must grow faster
+        // with the peer term than without it, from the same start.
+        float[][] peer = new float[batch.size()][FashionSamples.CLASSES];
+        for (float[] row : peer) {
+            for (int c = 0; c < row.length; c++) {
+                row[c] = (float) Math.log(c == 3 ? 0.91 : 0.01);
+            }
+        }
+        try (StudentNetwork alone = newStudent(5); StudentNetwork codistilled = newStudent(5)) {
+            float lossAlone = alone.train(batch, 0.7f, 2f, AdaptiveWeighting.NONE, null, null, 0f).loss();
+            float lossCodistilled = codistilled.train(batch, 0.7f, 2f, AdaptiveWeighting.NONE, peer, null, 1f).loss();
+            assertTrue(lossCodistilled > lossAlone, "the peer term adds a positive KL: " + lossCodistilled + " vs " + lossAlone);
+            for (int i = 0; i < 5; i++) {
+                alone.train(batch, 0.7f, 2f, AdaptiveWeighting.NONE, null, null, 0f);
+                codistilled.train(batch, 0.7f, 2f, AdaptiveWeighting.NONE, peer, null, 1f);
+            }
+            double[][] a = alone.logProbs(batch);
+            double[][] c = codistilled.logProbs(batch);
+            double meanA = 0;
+            double meanC = 0;
+            for (int i = 0; i < a.length; i++) {
+                meanA += Math.exp(a[i][3]) / a.length;
+                meanC += Math.exp(c[i][3]) / c.length;
+            }
+            assertTrue(meanC > meanA + 0.05, "P(class 3): codistilled " + meanC + " vs alone " + meanA);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.distill.topology.config;
 import io.distill.core.config.DistillConfig;
 import io.distill.core.softtarget.EnsembleWeighting;
 import io.distill.core.topics.TopicCatalogue;
+import io.distill.topology.policy.SiteRouter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -41,6 +42,9 @@ import java.util.TreeMap;
  * orphan.retention.ms     = labels.window.ms how long labels wait for a request that never comes
  * punctuate.interval.ms   1000               wall-clock scan period of the timeouts
  * deadletter.max.value.bytes 65536          raw bytes kept in a dead letter
+ * topics.sites            (none)             federated: site ids; examples go to examples.site-ID / holdout.site-ID
+ * sites.metadata.key      site               request metadata key naming the site
+ * sites.default           (none)             site of requests without the key; none = dead-letter UNKNOWN_SITE
  * metrics.host/port       0.0.0.0 / 9404     Prometheus endpoint (port 0 = any free port)
  * state.dir               .distill/streams under the working directory
  * num.stream.threads      1
@@ -114,6 +118,7 @@ public final class TopologyConfig {
             throw new IllegalArgumentException("rate.limit.per.s must be >= 0");
         }
         ensembleWeighting();
+        siteRouter();
         if (!teachers.isEmpty() && teacherWeights.values().stream().mapToDouble(Double::doubleValue).sum() <= 0) {
             throw new IllegalArgumentException("the teacher weights sum to 0");
         }
@@ -167,6 +172,16 @@ public final class TopologyConfig {
 
     public String deadLettersTopic() {
         return catalogue.deadLetters();
+    }
+
+    /** Where examples go by site: off (shared topics) unless {@code topics.sites} names sites. */
+    public SiteRouter siteRouter() {
+        String defaultSite = get("sites.default", null);
+        try {
+            return new SiteRouter(catalogue.sites(), get("sites.metadata.key", "site"), defaultSite);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     /** @return the expected teacher ids, in configuration order; empty = emit on timeout only */

@@ -23,6 +23,7 @@ import io.distill.topology.policy.ExampleSampler;
 import io.distill.topology.policy.HoldoutSplitter;
 import io.distill.topology.policy.LabelSpaceMismatchException;
 import io.distill.topology.policy.MetadataAllowList;
+import io.distill.topology.policy.SiteRouter;
 import io.distill.topology.policy.TeacherEnsembler;
 import io.distill.topology.state.DecidedRequest;
 import io.distill.topology.state.PendingJoin;
@@ -57,6 +58,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *   <li>The decided store remembers each request id for {@code dedup.retention.ms}: a repeat is a
  *       duplicate, and ground truth for an emitted example becomes a {@code LABEL_CORRECTION} while
  *       within {@code labels.window.ms} of the request's event time.
+ *   <li>With {@code topics.sites} set, the example (and any later correction) goes to its site's topics
+ *       ({@link SiteRouter}) and carries its site in its metadata; the shared topics get nothing.
  * </ul>
  */
 public final class ExampleAssembler implements Processor<String, Object, String, Object> {
@@ -69,6 +72,7 @@ public final class ExampleAssembler implements Processor<String, Object, String,
     private final MetadataAllowList allowList;
     private final HoldoutSplitter splitter;
     private final TeacherEnsembler ensembler;
+    private final SiteRouter sites;
 
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, PendingJoin> pending;
@@ -84,7 +88,13 @@ public final class ExampleAssembler implements Processor<String, Object, String,
         this.deadLetters = new DeadLetterRecords(config.deadLetterMaxBytes());
         this.softLabelSerializer = softLabelSerializer;
         this.groundTruthSerializer = groundTruthSerializer;
-        this.allowList = new MetadataAllowList(config.metadataAllowList());
+        this.sites = config.siteRouter();
+        java.util.Set<String> allowed = new java.util.LinkedHashSet<>(config.metadataAllowList());
+        if (sites.enabled()) {
+            // The site travels with the example: it names the topics the example goes to.
+            allowed.add(sites.metadataKey());
+        }
+        this.allowList = new MetadataAllowList(allowed);
         this.splitter = new HoldoutSplitter(config.holdoutFraction());
         this.ensembler = new TeacherEnsembler(config::teacherWeight, config.ensembleWeighting());
     }
@@ -135,12 +145,27 @@ public final class ExampleAssembler implements Processor<String, Object, String,
         String sampleKey = request.getSampleKey() == null || request.getSampleKey().isBlank()
                 ? TensorCodec.sampleKey(request.getInput())
                 : request.getSampleKey();
-        join.request(allowList.strip(request), sampleKey, now);
+        join.request(allowList.strip(withResolvedSite(request)), sampleKey, now);
         if (allTeachersAnswered(join)) {
             decide(id, join, now);
         } else {
             pending.put(id, join);
         }
+    }
+
+    /** The request with its site written into its metadata (the default site when it named none). */
+    private InferenceRequest withResolvedSite(InferenceRequest request) {
+        if (!sites.enabled()) {
+            return request;
+        }
+        String site = sites.siteOf(request.getMetadata());
+        Map<String, String> metadata = new java.util.LinkedHashMap<>(request.getMetadata());
+        metadata.put(sites.metadataKey(), site);
+        return InferenceRequest.newBuilder(request).setMetadata(metadata).build();
+    }
+
+    private String siteOf(InferenceRequest storedRequest) {
+        return sites.enabled() ? storedRequest.getMetadata().get(sites.metadataKey()) : null;
     }
 
     private void onSoftLabel(String id, SoftLabel label) {
@@ -224,9 +249,9 @@ public final class ExampleAssembler implements Processor<String, Object, String,
                 .setLabelSpace(done.labelSpace())
                 .setWeight(1.0f)
                 .setTeachers(List.of())
-                .setMetadata(Map.of())
+                .setMetadata(done.site() == null ? Map.of() : Map.of(sites.metadataKey(), done.site()))
                 .build();
-        context.forward(new Record<String, Object>(id, correction, now), sinkOf(done.split()));
+        context.forward(new Record<String, Object>(id, correction, now), sites.sinkOf(done.split(), done.site()));
         decided.put(id, done.withHardLabelSent());
         metrics.lateLabel("corrected");
     }
@@ -306,13 +331,14 @@ public final class ExampleAssembler implements Processor<String, Object, String,
                 .setTeachers(ensembled == null ? List.of() : ensembled.contributions())
                 .setMetadata(allowList.apply(request.getMetadata()))
                 .build();
-        context.forward(new Record<String, Object>(id, example, now), sinkOf(split));
+        String site = siteOf(request);
+        context.forward(new Record<String, Object>(id, example, now), sites.sinkOf(split, site));
         if (ensembled != null) {
             ensembled.contributions().forEach(c -> metrics.teacherContribution(c.getTeacherId(), c.getWeight()));
         }
         ledger.record(Disposition.example(split));
         decided.put(id, new DecidedRequest(Outcome.EXAMPLE, split, join.sampleKey(), request.getTask(),
-                request.getEventTime().toEpochMilli(), space, now, hardLabel != null));
+                request.getEventTime().toEpochMilli(), space, now, hardLabel != null, site));
         pending.delete(id);
     }
 
@@ -368,10 +394,6 @@ public final class ExampleAssembler implements Processor<String, Object, String,
     private static boolean sameSpace(GroundTruth truth, LabelSpace space) {
         return space != null && truth.getLabelSpaceId().equals(space.getId())
                 && truth.getLabelSpaceVersion() == space.getVersion();
-    }
-
-    private static String sinkOf(Split split) {
-        return split == Split.HOLDOUT ? DistillTopology.HOLDOUT_SINK : DistillTopology.EXAMPLES_SINK;
     }
 
     // ------------------------------------------------------------------ wall clock

@@ -6,6 +6,7 @@ import io.distill.schema.GroundTruth;
 import io.distill.schema.InferenceRequest;
 import io.distill.schema.SoftLabel;
 import io.distill.topology.deadletter.InvalidRecordException;
+import io.distill.topology.policy.SiteRouter;
 import io.distill.core.deadletter.ReasonCode;
 
 /** The checks each input must pass before it may be joined; failures are dead-lettered. */
@@ -18,6 +19,18 @@ public final class InputValidators {
         return (key, request) -> {
             sameKey(key, request.getRequestId());
             TensorCodec.decode(request.getInput());
+        };
+    }
+
+    /** As {@link #requests()}, and, when routing by site, the request's site is known ({@code UNKNOWN_SITE}). */
+    public static RecordValidator<InferenceRequest> requests(SiteRouter sites) {
+        RecordValidator<InferenceRequest> base = requests();
+        if (!sites.enabled()) {
+            return base;
+        }
+        return (key, request) -> {
+            base.validate(key, request);
+            sites.siteOf(request.getMetadata());
         };
     }
 

@@ -17,6 +17,7 @@ import io.distill.topology.accounting.Outcome;
  * @param labelSpace the example's label space, null when not an example
  * @param decidedAt wall-clock time of the decision
  * @param hardLabelSent true when the example (or a correction) already carried a hard label
+ * @param site the site whose topics the example went to, null when not routing by site or not an example
  */
 public record DecidedRequest(
         Outcome outcome,
@@ -26,7 +27,14 @@ public record DecidedRequest(
         long eventTime,
         LabelSpace labelSpace,
         long decidedAt,
-        boolean hardLabelSent) {
+        boolean hardLabelSent,
+        String site) {
+
+    /** A decision without a site (routing by site off, or not an example). */
+    public DecidedRequest(Outcome outcome, Split split, String sampleKey, String task, long eventTime,
+            LabelSpace labelSpace, long decidedAt, boolean hardLabelSent) {
+        this(outcome, split, sampleKey, task, eventTime, labelSpace, decidedAt, hardLabelSent, null);
+    }
 
     /** @return true when an example went to examples or holdout */
     public boolean isExample() {
@@ -35,6 +43,6 @@ public record DecidedRequest(
 
     /** @return a copy noting that a hard label has been sent */
     public DecidedRequest withHardLabelSent() {
-        return new DecidedRequest(outcome, split, sampleKey, task, eventTime, labelSpace, decidedAt, true);
+        return new DecidedRequest(outcome, split, sampleKey, task, eventTime, labelSpace, decidedAt, true, site);
     }
 }

@@ -14,10 +14,14 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
-/** Store format of {@link DecidedRequest}: a version byte and the fields in order. */
+/**
+ * Store format of {@link DecidedRequest}: a version byte and the fields in order. Version 2 appends the site;
+ * version 1 records (written before routing by site existed) are read with no site.
+ */
 public final class DecidedRequestSerde implements Serde<DecidedRequest> {
 
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
+    private static final byte VERSION_WITHOUT_SITE = 1;
 
     @Override
     public Serializer<DecidedRequest> serializer() {
@@ -42,6 +46,7 @@ public final class DecidedRequestSerde implements Serde<DecidedRequest> {
             StateBytes.writeNullable(out, d.labelSpace() == null ? null : d.labelSpace().toByteBuffer());
             out.writeLong(d.decidedAt());
             out.writeBoolean(d.hardLabelSent());
+            StateBytes.writeNullableString(out, d.site());
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -52,7 +57,7 @@ public final class DecidedRequestSerde implements Serde<DecidedRequest> {
     static DecidedRequest read(byte[] data) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
             byte version = in.readByte();
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_WITHOUT_SITE) {
                 throw new IllegalStateException("unknown decided-request format version " + version);
             }
             Outcome outcome = Outcome.valueOf(in.readUTF());
@@ -63,8 +68,9 @@ public final class DecidedRequestSerde implements Serde<DecidedRequest> {
             ByteBuffer space = StateBytes.readNullable(in);
             long decidedAt = in.readLong();
             boolean hardLabelSent = in.readBoolean();
+            String site = version == VERSION ? StateBytes.readNullableString(in) : null;
             return new DecidedRequest(outcome, split == null ? null : Split.valueOf(split), sampleKey, task, eventTime,
-                    space == null ? null : LabelSpace.fromByteBuffer(space), decidedAt, hardLabelSent);
+                    space == null ? null : LabelSpace.fromByteBuffer(space), decidedAt, hardLabelSent, site);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read a decided request", e);
         }

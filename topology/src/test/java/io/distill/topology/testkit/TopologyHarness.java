@@ -113,6 +113,11 @@ public final class TopologyHarness implements AutoCloseable {
         return deadLetters.readValuesToList();
     }
 
+    /** Every record written to a topic of examples (shared or per site) so far, consumed by this call. */
+    public List<TrainingExample> examplesOf(String topic) {
+        return driver.createOutputTopic(topic, new StringDeserializer(), serdes.examples().deserializer()).readValuesToList();
+    }
+
     public DispositionSummary dispositions() {
         return DispositionSummary.of(driver.getKeyValueStore(DistillTopology.DISPOSITIONS_STORE));
     }
