@@ -100,6 +100,12 @@ public final class Checkpoint {
         return Optional.ofNullable(optimizerState);
     }
 
+    /** @return this checkpoint without its optimizer state (e.g. for a serving-only int8 container) */
+    public Checkpoint withoutOptimizerState() {
+        return builder().architecture(architecture).inputShape(inputShape).labelSpace(labelSpace).numClasses(numClasses)
+                .parameters(parameters).metadata(metadata).precision(precision).build();
+    }
+
     /** @return free-form metadata, sorted by key */
     public Map<String, String> metadata() {
         return metadata;

@@ -61,7 +61,12 @@ public record Int8Weights(String name, int[] shape, byte[] values, float[] scale
      * convolution kernels). Biases, normalisation parameters and anything one-dimensional stay float32.
      */
     public static boolean quantizable(NamedTensor t) {
-        return t.shape().length >= 2 && t.shape()[0] > 0 && t.name().toLowerCase(Locale.ROOT).endsWith("weight");
+        return quantizable(t.name(), t.shape());
+    }
+
+    /** {@link #quantizable(NamedTensor)} by name and shape. */
+    public static boolean quantizable(String name, int[] shape) {
+        return shape.length >= 2 && shape[0] > 0 && name.toLowerCase(Locale.ROOT).endsWith("weight");
     }
 
     /** Quantizes a float tensor per output channel. */

@@ -4,8 +4,10 @@ import io.distill.core.architecture.ArchitectureSpec;
 import io.distill.core.config.DistillConfig;
 import io.distill.core.dataset.FashionMnist;
 import io.distill.trainer.adaptive.AdaptiveWeighting;
+import io.distill.trainer.augment.AugmentSettings;
 import io.distill.trainer.gate.GatePolicy;
 import io.distill.trainer.model.OptimizerSettings;
+import io.distill.trainer.publish.PublishedFormats;
 import io.distill.trainer.schedule.ProgressiveSchedule;
 
 import java.time.Duration;
@@ -41,7 +43,11 @@ public record TrainerSettings(
         String device,
         String blobStore,
         long seed,
-        long maxSamples) {
+        long maxSamples,
+        AugmentSettings augment,
+        boolean quantizationAware,
+        PublishedFormats checkpointFormat,
+        String int8Model) {
 
     public static final Map<String, String> DEFAULTS = defaults();
 
@@ -79,6 +85,14 @@ public record TrainerSettings(
         d.put("trainer.blob.store", "kafka");
         d.put("trainer.seed", "42");
         d.put("trainer.max.samples", "0");
+        d.put("trainer.augment", "none");
+        d.put("trainer.augment.shift.pixels", "2");
+        d.put("trainer.augment.crop.padding", "2");
+        d.put("trainer.augment.noise.std", "0.05");
+        d.put("trainer.augment.seed", "42");
+        d.put("trainer.qad", "false");
+        d.put("trainer.checkpoint.format", "float");
+        d.put("trainer.checkpoint.int8.model", "");
         return Map.copyOf(d);
     }
 
@@ -115,7 +129,24 @@ public record TrainerSettings(
                 c.getString("trainer.device"),
                 c.getString("trainer.blob.store"),
                 c.getLong("trainer.seed", 42),
-                c.getLong("trainer.max.samples", 0));
+                c.getLong("trainer.max.samples", 0),
+                new AugmentSettings(AugmentSettings.parseOperations(c.getString("trainer.augment", "none")),
+                        c.getInt("trainer.augment.shift.pixels", 2, 0, 1 << 16),
+                        c.getInt("trainer.augment.crop.padding", 2, 0, 1 << 16),
+                        c.getDouble("trainer.augment.noise.std", 0.05),
+                        c.getLong("trainer.augment.seed", 42)),
+                c.getBoolean("trainer.qad", false),
+                PublishedFormats.parse(c.getString("trainer.checkpoint.format", "float")),
+                int8Model(c.getString("trainer.model"), c.getString("trainer.checkpoint.int8.model", "")));
+    }
+
+    private static String int8Model(String model, String configured) {
+        String name = configured == null || configured.isBlank() ? model + ".int8" : configured.trim();
+        if (name.equals(model)) {
+            throw new IllegalArgumentException("trainer.checkpoint.int8.model must differ from trainer.model (" + model
+                    + ")");
+        }
+        return name;
     }
 
     static int[] parseShape(String s) {

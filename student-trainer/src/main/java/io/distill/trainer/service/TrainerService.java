@@ -15,7 +15,9 @@ import io.distill.core.deadletter.DeadLetterRecords;
 import io.distill.core.topics.Topics;
 import io.distill.schema.CheckpointManifest;
 import io.distill.schema.LabelSpace;
+import io.distill.schema.Precision;
 import io.distill.schema.TeacherRef;
+import io.distill.trainer.augment.Augmenter;
 import io.distill.trainer.config.TrainerSettings;
 import io.distill.trainer.data.ExampleDecoder;
 import io.distill.trainer.data.ExampleFeed;
@@ -101,6 +103,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private SampleConverter converter;
     private Device device;
     private StudentNetwork network;
+    private Augmenter augmenter;
     private PublishedNetwork published;
     private CheckpointManifest lastManifest;
     private long nextVersion = 1;
@@ -112,6 +115,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private volatile long waitedNanos;
     private volatile GateDecision lastDecision;
     private volatile long publishedVersion;
+    private List<Sample> lastSnapshot = List.of();
 
     public TrainerService(TrainerSettings settings, Topics topics, Map<String, Object> kafkaProperties,
                           ExampleDecoder decoder, MeterRegistry registry, String configHash, String codeVersion) {
@@ -166,6 +170,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
             network = new StudentNetwork(checkpoint.architecture(), checkpoint.inputShape(), checkpoint.labelSpace(),
                     checkpoint.numClasses(), settings.optimizer(), device, manifest.getSeed());
             network.restore(checkpoint);
+            network.quantizationAware(settings.quantizationAware());
+            if (checkpoint.optimizerState().isEmpty()) {
+                log.warn("Version {} of {} is a {} checkpoint without optimizer state: resuming from its weights with a"
+                        + " fresh optimizer state", manifest.getVersion(), settings.model(), checkpoint.precision());
+            }
             published = new PublishedNetwork(network.manager(), checkpoint.architecture(), checkpoint.inputShape(),
                     checkpoint.numClasses(), checkpoint.parameters(), manifest.getVersion());
             if (!checkpoint.architecture().equals(settings.architecture())) {
@@ -309,7 +318,21 @@ public final class TrainerService implements Runnable, AutoCloseable {
                     device, settings.seed());
             log.info("Built student {} for input shape {} and {} classes: {} parameters", settings.architecture(),
                     java.util.Arrays.toString(shape), settings.numClasses(), network.parameterCount());
+            network.quantizationAware(settings.quantizationAware());
         }
+        if (augmenter == null) {
+            augmenter = new Augmenter(settings.augment(), network.inputShape());
+            log.info("Training {}: augmentation {}, quantization-aware {}, checkpoint format {}", settings.model(),
+                    augmenter.describe(), network.quantizationAware(), describeFormats());
+        }
+    }
+
+    private String describeFormats() {
+        return switch (settings.checkpointFormat()) {
+            case FLOAT -> "float32";
+            case INT8 -> "int8";
+            case BOTH -> "float32 + int8 as " + settings.int8Model();
+        };
     }
 
     private void trainOn(MicroBatch batch) {
@@ -317,7 +340,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
         int replayed = (int) Math.round(batch.size() * settings.replayRatio());
         samples.addAll(replay.sample(replayed));
         DistillationStage stage = settings.schedule().at(samplesSeen);
-        StudentNetwork.StepResult result = network.train(samples, (float) stage.alpha(), (float) stage.temperature(),
+        // Augmented copies train the network; the replay buffer below keeps the examples as they arrived.
+        List<Sample> trained = augmenter.augment(samples, network.optimizerSteps());
+        StudentNetwork.StepResult result = network.train(trained, (float) stage.alpha(), (float) stage.temperature(),
                 settings.adaptive());
         samplesSeen += samples.size();
         ledger.advance(batch.untilOffsets());
@@ -344,8 +369,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
             return;
         }
         List<Sample> snapshot = holdout.snapshot();
-        double[][] candidate = network.logProbs(snapshot);
+        // The candidate is scored as it will be served: through int8 weights when the lineage is published as int8.
+        double[][] candidate = settings.checkpointFormat().lineageIsInt8() ? network.quantizedLogProbs(snapshot)
+                : network.logProbs(snapshot);
         HoldoutMetrics cm = HoldoutScorer.score(snapshot, candidate);
+        lastSnapshot = snapshot;
         HoldoutMetrics pm = null;
         double churn = Double.NaN;
         if (published != null) {
@@ -387,14 +415,61 @@ public final class TrainerService implements Runnable, AutoCloseable {
         long version = nextVersion;
         Checkpoint checkpoint = network.checkpoint(Map.of("model", settings.model(),
                 "version", Long.toString(version), "samplesSeen", Long.toString(samplesSeen)));
-        byte[] blob = CheckpointWriter.write(checkpoint);
-        Map<String, Double> manifestMetrics = new HashMap<>(cm.asMap());
+        boolean int8Lineage = settings.checkpointFormat().lineageIsInt8();
+        byte[] blob = int8Lineage ? CheckpointWriter.write(checkpoint.withoutOptimizerState(), Precision.INT8)
+                : CheckpointWriter.write(checkpoint);
+        CheckpointManifest.Builder draft = draft(settings.model(), version, cm.asMap(), churn,
+                int8Lineage ? Precision.INT8 : Precision.FLOAT32);
+        List<CheckpointPublisher.Blob> blobs = new ArrayList<>();
+        blobs.add(new CheckpointPublisher.Blob(draft, blob));
+        if (settings.checkpointFormat().companion()) {
+            // The int8 companion carries the hold-out metrics of the int8 network, not the float one's.
+            HoldoutMetrics int8Metrics = HoldoutScorer.score(lastSnapshot, network.quantizedLogProbs(lastSnapshot));
+            Checkpoint companion = network.checkpoint(Map.of("model", settings.int8Model(),
+                    "version", Long.toString(version), "samplesSeen", Long.toString(samplesSeen),
+                    "floatModel", settings.model())).withoutOptimizerState();
+            blobs.add(new CheckpointPublisher.Blob(
+                    draft(settings.int8Model(), version, int8Metrics.asMap(), Double.NaN, Precision.INT8),
+                    CheckpointWriter.write(companion, Precision.INT8)));
+        }
+        try {
+            List<CheckpointManifest> manifests = publisher.publish(blobs, ledger.offsetsToCommit());
+            CheckpointManifest manifest = manifests.get(0);
+            ledger.markPublished();
+            lastManifest = manifest;
+            nextVersion = version + 1;
+            publishedVersion = version;
+            if (published != null) {
+                published.close();
+            }
+            List<io.distill.core.checkpoint.NamedTensor> served = int8Lineage ? CheckpointReader.read(blob).parameters()
+                    : checkpoint.parameters();
+            published = new PublishedNetwork(network.manager(), network.spec(), network.inputShape(),
+                    network.numClasses(), served, version);
+            metrics.published(version);
+            for (CheckpointManifest m : manifests) {
+                log.info("Published {}:{} ({}, {} bytes; {}; {} samples, offsets {})", m.getModelName(), version,
+                        m.getFormat().getPrecision(), m.getTotalBytes(), decision.reason(), samplesSeen,
+                        m.getOffsets());
+            }
+        } catch (CheckpointPublisher.PublishFailedException e) {
+            metrics.publishFailed();
+            log.warn("Publishing {}:{} failed; will retry at the next attempt", settings.model(), version, e);
+        } catch (CheckpointFormatException e) {
+            throw new IllegalStateException("the checkpoint just written does not load", e);
+        }
+    }
+
+    /** A manifest draft of this lineage's next version; the publisher fills in the blob's fields. */
+    private CheckpointManifest.Builder draft(String model, long version, Map<String, Double> holdoutMetrics,
+                                             double churn, Precision precision) {
+        Map<String, Double> manifestMetrics = new HashMap<>(holdoutMetrics);
         if (!Double.isNaN(churn)) {
             manifestMetrics.put("churn", churn);
         }
         manifestMetrics.values().removeIf(v -> v == null || v.isNaN());
-        CheckpointManifest.Builder draft = CheckpointManifest.newBuilder()
-                .setModelName(settings.model())
+        return CheckpointManifest.newBuilder()
+                .setModelName(model)
                 .setVersion(version)
                 .setParentVersion(lastManifest == null ? null : lastManifest.getVersion())
                 .setCreatedAt(Instant.now())
@@ -406,32 +481,12 @@ public final class TrainerService implements Runnable, AutoCloseable {
                 .setOffsets(ledger.rangesSincePublished())
                 .setTeachers(lineageTeachers())
                 .setMetrics(manifestMetrics)
-                .setFormat(CheckpointFormat.containerFormat())
+                .setFormat(CheckpointFormat.containerFormat(precision))
                 .setCodeVersion(codeVersion)
                 .setConfigHash(configHash)
                 .setSeed(lastManifest == null ? settings.seed() : lastManifest.getSeed())
                 // filled in by the publisher
                 .setTotalBytes(0).setSha256("").setBlobStore("").setChunks(List.of());
-        try {
-            CheckpointManifest manifest = publisher.publish(draft, blob, ledger.offsetsToCommit());
-            ledger.markPublished();
-            lastManifest = manifest;
-            nextVersion = version + 1;
-            publishedVersion = version;
-            if (published != null) {
-                published.close();
-            }
-            published = new PublishedNetwork(network.manager(), network.spec(), network.inputShape(),
-                    network.numClasses(), checkpoint.parameters(), version);
-            metrics.published(version);
-            log.info("Published {}:{} ({}; {} samples, offsets {})", settings.model(), version, decision.reason(),
-                    samplesSeen, manifest.getOffsets());
-        } catch (CheckpointPublisher.PublishFailedException e) {
-            metrics.publishFailed();
-            log.warn("Publishing {}:{} failed; will retry at the next attempt", settings.model(), version, e);
-        } catch (CheckpointFormatException e) {
-            throw new IllegalStateException("the checkpoint just written does not load", e);
-        }
     }
 
     private static List<Integer> toList(int[] values) {
