@@ -1,5 +1,7 @@
 package io.distill.cli;
 
+import io.distill.cli.bench.AugmentBenchmark;
+import io.distill.cli.bench.QadBenchmark;
 import io.distill.serving.bench.SwapBenchmark;
 import io.distill.teacher.bench.TeacherBenchmark;
 import io.distill.topology.bench.TopologyBenchmark;
@@ -17,7 +19,9 @@ import picocli.CommandLine.Command;
                 TeacherBenchmark.class,
                 TopologyBenchmark.class,
                 TrainerBenchmark.class,
-                SwapBenchmark.class
+                SwapBenchmark.class,
+                QadBenchmark.class,
+                AugmentBenchmark.class
         })
 public final class BenchCommand implements Runnable {
 

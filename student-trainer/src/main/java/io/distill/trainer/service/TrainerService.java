@@ -553,6 +553,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
         return holdout.size();
     }
 
+    /** The hold-out examples the gate scores on, as decoded (never augmented). */
+    public List<Sample> holdoutSnapshot() {
+        return holdout.snapshot();
+    }
+
     /** Stops training, waits for the loop and closes everything. Unpublished training is dropped. */
     @Override
     public void close() {
