@@ -7,6 +7,7 @@ import io.distill.core.checkpoint.CheckpointFormatException;
 import io.distill.core.checkpoint.CheckpointReader;
 import io.distill.core.checkpoint.CheckpointWriter;
 import io.distill.core.checkpoint.ChunkedBlob;
+import io.distill.core.checkpoint.NamedTensor;
 import io.distill.core.checkpoint.store.BlobIntegrityException;
 import io.distill.core.checkpoint.store.BlobStore;
 import io.distill.core.checkpoint.store.BlobStores;
@@ -442,7 +443,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
             if (published != null) {
                 published.close();
             }
-            List<io.distill.core.checkpoint.NamedTensor> served = int8Lineage ? CheckpointReader.read(blob).parameters()
+            List<NamedTensor> served = int8Lineage ? CheckpointReader.read(blob).parameters()
                     : checkpoint.parameters();
             published = new PublishedNetwork(network.manager(), network.spec(), network.inputShape(),
                     network.numClasses(), served, version);
