@@ -117,6 +117,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private volatile GateDecision lastDecision;
     private volatile long publishedVersion;
     private List<Sample> lastSnapshot = List.of();
+    /** Steps of the lineage before a restart from a checkpoint without optimizer state (int8); else 0. */
+    private long stepsBeforeRestore;
 
     public TrainerService(TrainerSettings settings, Topics topics, Map<String, Object> kafkaProperties,
                           ExampleDecoder decoder, MeterRegistry registry, String configHash, String codeVersion) {
@@ -173,6 +175,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
             network.restore(checkpoint);
             network.quantizationAware(settings.quantizationAware());
             if (checkpoint.optimizerState().isEmpty()) {
+                stepsBeforeRestore = manifest.getStep();
                 log.warn("Version {} of {} is a {} checkpoint without optimizer state: resuming from its weights with a"
                         + " fresh optimizer state", manifest.getVersion(), settings.model(), checkpoint.precision());
             }
@@ -191,7 +194,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
             publishedVersion = manifest.getVersion();
             metrics.restored(manifest.getVersion());
             log.info("Resumed {} from version {} (step {}, {} samples seen) at offsets {}",
-                    settings.model(), manifest.getVersion(), network.optimizerSteps(), samplesSeen, resumeAt);
+                    settings.model(), manifest.getVersion(), optimizerSteps(), samplesSeen, resumeAt);
         } else {
             log.info("No published version of {} yet: starting a new lineage at version {}", settings.model(),
                     nextVersion);
@@ -342,7 +345,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
         samples.addAll(replay.sample(replayed));
         DistillationStage stage = settings.schedule().at(samplesSeen);
         // Augmented copies train the network; the replay buffer below keeps the examples as they arrived.
-        List<Sample> trained = augmenter.augment(samples, network.optimizerSteps());
+        List<Sample> trained = augmenter.augment(samples, optimizerSteps());
         StudentNetwork.StepResult result = network.train(trained, (float) stage.alpha(), (float) stage.temperature(),
                 settings.adaptive());
         samplesSeen += samples.size();
@@ -477,7 +480,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
                 .setArchitecture(network.spec().toAvro(network.inputShape(), network.numClasses()))
                 .setInputShape(toList(network.inputShape()))
                 .setLabelSpace(network.labelSpace())
-                .setStep(network.optimizerSteps())
+                .setStep(optimizerSteps())
                 .setSamplesSeen(samplesSeen)
                 .setOffsets(ledger.rangesSincePublished())
                 .setTeachers(lineageTeachers())
@@ -545,9 +548,12 @@ public final class TrainerService implements Runnable, AutoCloseable {
         return feed == null ? Map.of() : feed.startPositions();
     }
 
-    /** The optimizer's step count: restored from the checkpoint's optimizer state on resume. */
+    /**
+     * The lineage's optimizer step count: restored from the checkpoint's optimizer state on resume, or continued from
+     * the manifest's step when the checkpoint has none (int8).
+     */
     public long optimizerSteps() {
-        return network == null ? 0 : network.optimizerSteps();
+        return stepsBeforeRestore + (network == null ? 0 : network.optimizerSteps());
     }
 
     public int holdoutSize() {
