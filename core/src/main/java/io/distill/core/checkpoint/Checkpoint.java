@@ -2,6 +2,7 @@ package io.distill.core.checkpoint;
 
 import io.distill.core.architecture.ArchitectureSpec;
 import io.distill.schema.LabelSpace;
+import io.distill.schema.Precision;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -27,8 +28,10 @@ public final class Checkpoint {
     private final List<NamedTensor> parameters;
     private final OptimizerState optimizerState;
     private final Map<String, String> metadata;
+    private final Precision precision;
 
     private Checkpoint(Builder b) {
+        this.precision = Objects.requireNonNull(b.precision, "precision");
         this.architecture = Objects.requireNonNull(b.architecture, "architecture");
         this.inputShape = Objects.requireNonNull(b.inputShape, "inputShape").clone();
         LabelSpace ls = Objects.requireNonNull(b.labelSpace, "labelSpace");
@@ -97,9 +100,23 @@ public final class Checkpoint {
         return Optional.ofNullable(optimizerState);
     }
 
+    /** @return this checkpoint without its optimizer state (e.g. for a serving-only int8 container) */
+    public Checkpoint withoutOptimizerState() {
+        return builder().architecture(architecture).inputShape(inputShape).labelSpace(labelSpace).numClasses(numClasses)
+                .parameters(parameters).metadata(metadata).precision(precision).build();
+    }
+
     /** @return free-form metadata, sorted by key */
     public Map<String, String> metadata() {
         return metadata;
+    }
+
+    /**
+     * @return how the parameters were stored in the container this checkpoint was read from (FLOAT32 for one built in
+     *     memory); the values held here are float32 either way, int8 weights dequantized
+     */
+    public Precision precision() {
+        return precision;
     }
 
     /** Builder of {@link Checkpoint}. */
@@ -111,8 +128,15 @@ public final class Checkpoint {
         private final List<NamedTensor> parameters = new ArrayList<>();
         private OptimizerState optimizerState;
         private final Map<String, String> metadata = new TreeMap<>();
+        private Precision precision = Precision.FLOAT32;
 
         private Builder() {}
+
+        /** @param precision how the parameters were stored (set by the reader) @return this */
+        public Builder precision(Precision precision) {
+            this.precision = precision;
+            return this;
+        }
 
         /** @param spec the declared network @return this */
         public Builder architecture(ArchitectureSpec spec) {

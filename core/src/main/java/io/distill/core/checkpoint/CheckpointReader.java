@@ -2,6 +2,7 @@ package io.distill.core.checkpoint;
 
 import io.distill.core.architecture.ArchitectureSpec;
 import io.distill.schema.LabelSpace;
+import io.distill.schema.Precision;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,7 +28,7 @@ public final class CheckpointReader {
      * The fixed header of a blob.
      *
      * @param formatVersion the container format version
-     * @param precision the precision byte (0 = FLOAT32)
+     * @param precision the precision byte (0 = FLOAT32, 1 = INT8)
      * @param sectionCount number of sections
      */
     public record Header(int formatVersion, int precision, int sectionCount) {}
@@ -69,10 +70,11 @@ public final class CheckpointReader {
      */
     public static Checkpoint read(byte[] blob) throws CheckpointFormatException {
         Header header = readHeader(blob);
-        if (header.formatVersion() != CheckpointFormat.VERSION) {
+        int version = header.formatVersion();
+        if (version != CheckpointFormat.VERSION && version != CheckpointFormat.INT8_VERSION) {
             throw new CheckpointFormatException(
-                    "checkpoint format version " + header.formatVersion() + " is not supported; this reader reads version "
-                            + CheckpointFormat.VERSION);
+                    "checkpoint format version " + version + " is not supported; this reader reads versions "
+                            + CheckpointFormat.VERSION + " and " + CheckpointFormat.INT8_VERSION);
         }
         if (blob.length < CheckpointFormat.HEADER_BYTES + CheckpointFormat.TRAILER_BYTES) {
             throw new CheckpointFormatException("checkpoint is truncated: " + blob.length + " bytes");
@@ -83,10 +85,12 @@ public final class CheckpointReader {
         if (!MessageDigest.isEqual(sha.digest(), Arrays.copyOfRange(blob, bodyEnd, blob.length))) {
             throw new CheckpointFormatException("checkpoint checksum mismatch: the blob is corrupt or truncated");
         }
-        if (header.precision() != CheckpointFormat.PRECISION_FLOAT32) {
+        int expected = version == CheckpointFormat.VERSION
+                ? CheckpointFormat.PRECISION_FLOAT32 : CheckpointFormat.PRECISION_INT8;
+        if (header.precision() != expected) {
             throw new CheckpointFormatException(
-                    "checkpoint precision " + (header.precision() == CheckpointFormat.PRECISION_INT8 ? "INT8" : header.precision())
-                            + " is not supported by format version " + CheckpointFormat.VERSION);
+                    "checkpoint precision " + precisionName(header.precision()) + " is not supported by format version "
+                            + version);
         }
         ByteBuffer b = ByteBuffer.wrap(blob, 0, bodyEnd).order(ByteOrder.LITTLE_ENDIAN);
         b.position(CheckpointFormat.HEADER_BYTES);
@@ -99,7 +103,16 @@ public final class CheckpointReader {
         }
     }
 
+    private static String precisionName(int precision) {
+        return switch (precision) {
+            case CheckpointFormat.PRECISION_FLOAT32 -> "FLOAT32";
+            case CheckpointFormat.PRECISION_INT8 -> "INT8";
+            default -> Integer.toString(precision);
+        };
+    }
+
     private static Checkpoint parse(ByteBuffer b, Header header) throws CheckpointFormatException {
+        boolean int8 = header.precision() == CheckpointFormat.PRECISION_INT8;
         Map<String, ByteBuffer> sections = new HashMap<>();
         for (int i = 0; i < header.sectionCount(); i++) {
             String tag = new String(bytes(b, 4), StandardCharsets.US_ASCII);
@@ -147,7 +160,7 @@ public final class CheckpointReader {
         int n = count(parm, 12);
         List<NamedTensor> parameters = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            parameters.add(tensor(parm));
+            parameters.add(int8 ? param(parm) : tensor(parm));
         }
         end(parm, CheckpointFormat.PARM);
 
@@ -196,6 +209,7 @@ public final class CheckpointReader {
                 .parameters(parameters)
                 .optimizerState(optimizer)
                 .metadata(metadata)
+                .precision(int8 ? Precision.INT8 : Precision.FLOAT32)
                 .build();
     }
 
@@ -241,26 +255,75 @@ public final class CheckpointReader {
         }
     }
 
-    private static NamedTensor tensor(ByteBuffer b) throws CheckpointFormatException {
+    /** A version 2 parameter: float32 or int8 with per-channel scales, dequantized. */
+    private static NamedTensor param(ByteBuffer b) throws CheckpointFormatException {
         String name = str(b);
+        int[] shape = shape(b, name);
+        int encoding = Byte.toUnsignedInt(b.get());
+        if (encoding == CheckpointFormat.ENCODING_FLOAT32) {
+            return new NamedTensor(name, shape, floats(b, name, shape));
+        }
+        if (encoding != CheckpointFormat.ENCODING_INT8) {
+            throw new CheckpointFormatException("parameter " + name + " has unknown encoding " + encoding);
+        }
+        if (shape.length < 2) {
+            throw new CheckpointFormatException("int8 parameter " + name + " has fewer than 2 dimensions");
+        }
+        int channels = count(b, Float.BYTES);
+        if (channels != shape[0]) {
+            throw new CheckpointFormatException(
+                    "int8 parameter " + name + " has " + channels + " scales for " + shape[0] + " output channels");
+        }
+        float[] scales = new float[channels];
+        b.asFloatBuffer().get(scales);
+        b.position(b.position() + channels * Float.BYTES);
+        int n = count(b, 1);
+        if (n != product(shape)) {
+            throw new CheckpointFormatException(
+                    "tensor " + name + " of shape " + Arrays.toString(shape) + " declares " + n + " values");
+        }
+        try {
+            return new Int8Weights(name, shape, bytes(b, n), scales).dequantize();
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointFormatException("int8 parameter " + name + " is invalid: " + e.getMessage(), e);
+        }
+    }
+
+    private static int[] shape(ByteBuffer b, String name) throws CheckpointFormatException {
         int rank = count(b, 4);
         int[] shape = new int[rank];
-        long product = 1;
         for (int i = 0; i < rank; i++) {
             shape[i] = b.getInt();
             if (shape[i] < 0) {
                 throw new CheckpointFormatException("tensor " + name + " has a negative dimension");
             }
-            product *= shape[i];
         }
+        return shape;
+    }
+
+    private static long product(int[] shape) {
+        long product = 1;
+        for (int d : shape) {
+            product *= d;
+        }
+        return product;
+    }
+
+    private static float[] floats(ByteBuffer b, String name, int[] shape) throws CheckpointFormatException {
         int n = count(b, Float.BYTES);
-        if (n != product) {
+        if (n != product(shape)) {
             throw new CheckpointFormatException(
                     "tensor " + name + " of shape " + Arrays.toString(shape) + " declares " + n + " values");
         }
         float[] data = new float[n];
         b.asFloatBuffer().get(data);
         b.position(b.position() + n * Float.BYTES);
-        return new NamedTensor(name, shape, data);
+        return data;
+    }
+
+    private static NamedTensor tensor(ByteBuffer b) throws CheckpointFormatException {
+        String name = str(b);
+        int[] shape = shape(b, name);
+        return new NamedTensor(name, shape, floats(b, name, shape));
     }
 }

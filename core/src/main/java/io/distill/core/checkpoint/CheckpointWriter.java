@@ -1,6 +1,7 @@
 package io.distill.core.checkpoint;
 
 import io.distill.schema.LabelSpace;
+import io.distill.schema.Precision;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -10,7 +11,8 @@ import java.util.Map;
 
 /**
  * Writes a {@link Checkpoint} as one container blob in the layout documented on {@link
- * CheckpointFormat}. Writing is deterministic: the same checkpoint always gives the same bytes.
+ * CheckpointFormat}: float32 (format version 1) or int8 weights with per-channel scales (format
+ * version 2). Writing is deterministic: the same checkpoint always gives the same bytes.
  */
 public final class CheckpointWriter {
 
@@ -18,13 +20,25 @@ public final class CheckpointWriter {
 
     /**
      * @param checkpoint the content
-     * @return the container blob
+     * @return the float32 container blob (format version 1)
      */
     public static byte[] write(Checkpoint checkpoint) {
+        return write(checkpoint, Precision.FLOAT32);
+    }
+
+    /**
+     * @param checkpoint the content
+     * @param precision FLOAT32, or INT8 to store every {@linkplain Int8Weights#quantizable weight} as int8 with
+     *     per-output-channel scales (biases and optimizer state stay float32)
+     * @return the container blob
+     * @throws IllegalArgumentException when an int8 checkpoint's weights are not finite
+     */
+    public static byte[] write(Checkpoint checkpoint, Precision precision) {
+        boolean int8 = precision == Precision.INT8;
         Out out = new Out(estimate(checkpoint));
         out.bytes(CheckpointFormat.MAGIC);
-        out.u16(CheckpointFormat.VERSION);
-        out.u8(CheckpointFormat.PRECISION_FLOAT32);
+        out.u16(CheckpointFormat.formatVersion(precision));
+        out.u8(int8 ? CheckpointFormat.PRECISION_INT8 : CheckpointFormat.PRECISION_FLOAT32);
         out.u8(0);
         boolean hasOptimizer = checkpoint.optimizerState().isPresent();
         out.u32(hasOptimizer ? 6 : 5);
@@ -56,7 +70,15 @@ public final class CheckpointWriter {
         s = out.beginSection(CheckpointFormat.PARM);
         out.u32(checkpoint.parameters().size());
         for (NamedTensor t : checkpoint.parameters()) {
-            out.tensor(t);
+            if (!int8) {
+                out.tensor(t);
+            } else if (Int8Weights.quantizable(t)) {
+                out.int8(Int8Weights.quantize(t));
+            } else {
+                out.header(t.name(), t.shape());
+                out.u8(CheckpointFormat.ENCODING_FLOAT32);
+                out.floats(t.data());
+            }
         }
         out.endSection(s);
 
@@ -169,13 +191,29 @@ public final class CheckpointWriter {
         }
 
         void tensor(NamedTensor t) {
-            str(t.name());
-            u32(t.shape().length);
-            for (int d : t.shape()) {
+            header(t.name(), t.shape());
+            floats(t.data());
+        }
+
+        void header(String name, int[] shape) {
+            str(name);
+            u32(shape.length);
+            for (int d : shape) {
                 i32(d);
             }
-            u32(t.size());
-            at(t.size() * Float.BYTES).asFloatBuffer().put(t.data());
+        }
+
+        void floats(float[] data) {
+            u32(data.length);
+            at(data.length * Float.BYTES).asFloatBuffer().put(data);
+        }
+
+        void int8(Int8Weights w) {
+            header(w.name(), w.shape());
+            u8(CheckpointFormat.ENCODING_INT8);
+            floats(w.scales());
+            u32(w.values().length);
+            bytes(w.values());
         }
 
         int beginSection(String tag) {

@@ -22,6 +22,7 @@ import ai.djl.training.tracker.Tracker;
 import io.distill.core.architecture.ArchitectureFactory;
 import io.distill.core.architecture.ArchitectureSpec;
 import io.distill.schema.LabelSpace;
+import io.distill.schema.Precision;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -175,9 +176,9 @@ class CheckpointContainerTest {
     @Test
     void unknownVersionIsRefused() {
         byte[] blob = CheckpointWriter.write(checkpoint());
-        blob[8] = 2; // format version 2, little-endian u16 at offset 8
+        blob[8] = 3; // format version 3, little-endian u16 at offset 8
         CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> CheckpointReader.read(blob));
-        assertTrue(e.getMessage().contains("version 2 is not supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("version 3 is not supported"), e.getMessage());
     }
 
     @Test
@@ -187,6 +188,72 @@ class CheckpointContainerTest {
         resign(blob);
         CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> CheckpointReader.read(blob));
         assertTrue(e.getMessage().contains("INT8"), e.getMessage());
+    }
+
+    @Test
+    void int8RoundTripStoresWeightsAsInt8AndLoadsIntoAFreshNetwork() throws Exception {
+        Checkpoint original = checkpoint();
+        byte[] blob = CheckpointWriter.write(original, Precision.INT8);
+        assertArrayEquals(blob, CheckpointWriter.write(original, Precision.INT8), "writing is deterministic");
+        CheckpointReader.Header header = CheckpointReader.readHeader(blob);
+        assertEquals(CheckpointFormat.INT8_VERSION, header.formatVersion());
+        assertEquals(1, header.precision());
+
+        Checkpoint read = CheckpointReader.read(blob);
+        assertEquals(Precision.INT8, read.precision());
+        assertEquals(Precision.FLOAT32, CheckpointReader.read(CheckpointWriter.write(original)).precision());
+        assertEquals(original.optimizerState(), read.optimizerState(), "optimizer state stays float32");
+        assertEquals(original.metadata(), read.metadata());
+        for (int i = 0; i < original.parameters().size(); i++) {
+            NamedTensor o = original.parameters().get(i);
+            NamedTensor r = read.parameters().get(i);
+            assertEquals(o.name(), r.name());
+            assertArrayEquals(o.shape(), r.shape());
+            if (Int8Weights.quantizable(o)) {
+                assertArrayEquals(Int8Weights.quantize(o).dequantize().data(), r.data(), o.name());
+                assertFalse(Arrays.equals(o.data(), r.data()), o.name() + " was quantized");
+            } else {
+                assertArrayEquals(o.data(), r.data(), o.name() + " stays float32");
+            }
+        }
+        Block fresh = BlockParameters.buildAndLoad(read, manager);
+        float[] expected = outputs(trained);
+        float[] actual = outputs(fresh);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 0.05f, "output " + i + " within quantization error");
+        }
+    }
+
+    @Test
+    void int8ContainerIsAboutAQuarterOfFloat32() {
+        List<NamedTensor> params = new java.util.ArrayList<>();
+        java.util.Random r = new java.util.Random(3);
+        float[] w = new float[256 * 784];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) r.nextGaussian();
+        }
+        params.add(new NamedTensor("01Linear_weight", new int[] {256, 784}, w));
+        params.add(new NamedTensor("01Linear_bias", new int[] {256}, new float[256]));
+        Checkpoint c = Checkpoint.builder().architecture(ArchitectureSpec.mlp(List.of(256), 0.0)).inputShape(784)
+                .labelSpace(LABELS).parameters(params).build();
+        int f32 = CheckpointWriter.write(c).length;
+        int i8 = CheckpointWriter.write(c, Precision.INT8).length;
+        double ratio = (double) f32 / i8;
+        assertTrue(ratio > 3.9 && ratio <= 4.0, "float32/int8 size ratio " + ratio);
+    }
+
+    @Test
+    void int8PrecisionOnVersion2OnlyAndTamperedInt8IsRefused() {
+        byte[] blob = CheckpointWriter.write(checkpoint(), Precision.INT8);
+        byte[] asFloat = blob.clone();
+        asFloat[10] = 0; // FLOAT32 precision on a version 2 container
+        resign(asFloat);
+        CheckpointFormatException e = assertThrows(CheckpointFormatException.class, () -> CheckpointReader.read(asFloat));
+        assertTrue(e.getMessage().contains("FLOAT32 is not supported by format version 2"), e.getMessage());
+        byte[] v1 = blob.clone();
+        v1[8] = 1; // an int8 body claiming version 1
+        resign(v1);
+        assertThrows(CheckpointFormatException.class, () -> CheckpointReader.read(v1));
     }
 
     @Test

@@ -1,6 +1,8 @@
 package io.distill.cli;
 
+import io.distill.cli.bench.AugmentBenchmark;
 import io.distill.cli.bench.FederatedBenchmark;
+import io.distill.cli.bench.QadBenchmark;
 import io.distill.cli.bench.TuningBenchmark;
 import io.distill.cli.quality.QualityBenchmark;
 import io.distill.serving.bench.SwapBenchmark;
@@ -23,7 +25,9 @@ import picocli.CommandLine.Command;
                 TuningBenchmark.class,
                 FederatedBenchmark.class,
                 SwapBenchmark.class,
-                QualityBenchmark.class
+                QualityBenchmark.class,
+                QadBenchmark.class,
+                AugmentBenchmark.class
         })
 public final class BenchCommand implements Runnable {
 

@@ -48,8 +48,8 @@ public final class CheckpointLoader {
             throw new CheckpointRefusedException(RefusalReason.WARMUP_FAILED,
                     "warm-up of " + manifest.getModelName() + " v" + manifest.getVersion() + " failed: " + e, e);
         }
-        log.debug("{} v{}: fetched and verified {} bytes in {} ms, restored in {} ms, warmed up in {} ms",
-                manifest.getModelName(), manifest.getVersion(), blob.length, (t1 - t0) / 1_000_000,
+        log.info("{} v{}: {} checkpoint, fetched and verified {} bytes in {} ms, restored in {} ms, warmed up in {} ms",
+                manifest.getModelName(), manifest.getVersion(), loaded.precision(), blob.length, (t1 - t0) / 1_000_000,
                 (t2 - t1) / 1_000_000, (System.nanoTime() - t2) / 1_000_000);
         return loaded;
     }

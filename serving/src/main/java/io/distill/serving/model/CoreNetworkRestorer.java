@@ -17,6 +17,8 @@ import java.util.Arrays;
  * Restores a network with core's checkpoint container reader and architecture factory, the same code the trainer
  * wrote it with. The container must agree with its manifest (architecture, input shape, label space): a container
  * that says something else than the manifest the fleet selected is refused rather than served under a wrong name.
+ * Float32 and int8 containers both load; int8 weights are dequantized into the float32 network (DJL's PyTorch engine
+ * here has no int8 kernels, so int8 saves storage and transfer, not compute).
  */
 public final class CoreNetworkRestorer implements NetworkRestorer {
 
@@ -65,6 +67,11 @@ public final class CoreNetworkRestorer implements NetworkRestorer {
         } catch (RuntimeException e) {
             throw new CheckpointRefusedException(RefusalReason.UNKNOWN_ARCHITECTURE,
                     name + " declares an unreadable architecture: " + e.getMessage(), e);
+        }
+        if (manifest.getFormat().getPrecision() != checkpoint.precision()) {
+            throw new CheckpointRefusedException(RefusalReason.UNREADABLE_CHECKPOINT,
+                    name + " container stores " + checkpoint.precision() + " parameters but the manifest declares "
+                            + manifest.getFormat().getPrecision());
         }
         if (!declared.equals(checkpoint.architecture())) {
             throw new CheckpointRefusedException(RefusalReason.UNREADABLE_CHECKPOINT,

@@ -4,6 +4,7 @@ import ai.djl.Model;
 import ai.djl.inference.Predictor;
 import ai.djl.translate.TranslateException;
 import io.distill.schema.CheckpointManifest;
+import io.distill.schema.Precision;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,15 @@ public final class LoadedModel {
 
     public CheckpointManifest manifest() {
         return manifest;
+    }
+
+    /**
+     * How the checkpoint stored its parameters (FLOAT32, or INT8 weights with per-channel scales). The network
+     * itself runs in float32 either way: int8 weights are dequantized on load, as DJL's PyTorch engine here has no
+     * int8 kernels.
+     */
+    public Precision precision() {
+        return manifest.getFormat().getPrecision();
     }
 
     public int[] inputShape() {

@@ -173,6 +173,7 @@ public final class InferenceHttpApi {
             s.put("step", manifest.getStep());
             s.put("samplesSeen", manifest.getSamplesSeen());
             s.put("totalBytes", manifest.getTotalBytes());
+            s.put("precision", manifest.getFormat().getPrecision().name());
             s.put("sha256", manifest.getSha256());
             ObjectNode metrics = s.putObject("metrics");
             manifest.getMetrics().forEach(metrics::put);

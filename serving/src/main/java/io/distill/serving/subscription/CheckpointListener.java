@@ -8,7 +8,10 @@ import java.time.Duration;
 /** Callbacks for applications embedding the subscription library; called on the subscription's thread. */
 public interface CheckpointListener {
 
-    /** {@code manifest}'s version is now served; {@code previousVersion} is -1 for the first load. */
+    /**
+     * {@code manifest}'s version is now served; {@code previousVersion} is -1 for the first load. Which container
+     * was loaded (float32 or int8) is {@code manifest.getFormat().getPrecision()}.
+     */
     default void onLoaded(CheckpointManifest manifest, long previousVersion, Duration loadTime) {
     }
 

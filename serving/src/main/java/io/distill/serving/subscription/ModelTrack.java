@@ -162,9 +162,10 @@ public final class ModelTrack {
         retryNotBefore.remove(version);
         Duration loadTime = Duration.ofNanos(System.nanoTime() - started);
         Long committed = manifestCommitMillis.get(version);
-        metrics.loaded(modelName, loadTime, committed == null ? -1 : System.currentTimeMillis() - committed);
-        log.info("{} now serving v{} (was {}), loaded in {} ms", modelName, version,
-                served < 0 ? "none" : "v" + served, loadTime.toMillis());
+        metrics.loaded(modelName, loaded.precision(), loadTime,
+                committed == null ? -1 : System.currentTimeMillis() - committed);
+        log.info("{} now serving v{} from a {} checkpoint (was {}), loaded in {} ms", modelName, version,
+                loaded.precision(), served < 0 ? "none" : "v" + served, loadTime.toMillis());
         for (CheckpointListener listener : listeners) {
             try {
                 listener.onLoaded(manifest, served, loadTime);

@@ -1,5 +1,7 @@
 package io.distill.serving.subscription;
 
+import io.distill.schema.Precision;
+import io.distill.serving.model.LoadedModel;
 import io.distill.serving.model.ModelSlot;
 import io.distill.serving.model.RefusalReason;
 import io.micrometer.core.instrument.Counter;
@@ -23,11 +25,21 @@ public final class SubscriptionMetrics {
                 .description("Checkpoint version served now (-1 before the first load)")
                 .tag("model", model)
                 .register(registry);
+        Gauge.builder("distill_serving_model_int8", slot, SubscriptionMetrics::int8)
+                .description("1 when the served version came from an int8 checkpoint, 0 for float32, -1 before the "
+                        + "first load")
+                .tag("model", model)
+                .register(registry);
     }
 
-    void loaded(String model, Duration loadTime, long commitToServeMillis) {
+    private static double int8(ModelSlot slot) {
+        return slot.current().map(LoadedModel::precision).map(p -> p == Precision.INT8 ? 1.0 : 0.0).orElse(-1.0);
+    }
+
+    void loaded(String model, Precision precision, Duration loadTime, long commitToServeMillis) {
         Counter.builder("distill_serving_checkpoints_loaded_total").tag("model", model)
-                .description("Checkpoint versions swapped in").register(registry).increment();
+                .tag("precision", precision.name())
+                .description("Checkpoint versions swapped in, by stored precision").register(registry).increment();
         Timer.builder("distill_serving_checkpoint_load").tag("model", model)
                 .description("Fetch, verify, build, load and warm-up time of a checkpoint")
                 .register(registry).record(loadTime);

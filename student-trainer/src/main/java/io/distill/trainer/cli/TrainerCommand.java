@@ -125,6 +125,30 @@ public final class TrainerCommand implements Callable<Integer> {
     @Option(names = "--max-samples", description = "Stop after this many samples, 0 = never [trainer.max.samples].")
     Long maxSamples;
 
+    @Option(names = "--augment", description = "Augmentation of training examples (never hold-out): none | comma list of shift, crop, noise [trainer.augment].")
+    String augment;
+
+    @Option(names = "--augment-shift", description = "Largest shift per axis in pixels, edges repeated (images) [trainer.augment.shift.pixels].")
+    Integer augmentShift;
+
+    @Option(names = "--augment-crop-padding", description = "Zero padding before the random crop (images) [trainer.augment.crop.padding].")
+    Integer augmentCropPadding;
+
+    @Option(names = "--augment-noise-std", description = "Standard deviation of gaussian noise, clamped to each example's value range [trainer.augment.noise.std].")
+    Double augmentNoiseStd;
+
+    @Option(names = "--augment-seed", description = "Seed of the augmentation draws (same seed, same batches) [trainer.augment.seed].")
+    Long augmentSeed;
+
+    @Option(names = "--qad", negatable = true, description = "Quantization-aware distillation: train on int8 fake-quantized weights, straight-through gradients [trainer.qad].")
+    Boolean qad;
+
+    @Option(names = "--checkpoint-format", description = "float | int8 | both (int8 companion as trainer.checkpoint.int8.model) [trainer.checkpoint.format].")
+    String checkpointFormat;
+
+    @Option(names = "--int8-model", description = "Model name of the int8 companion with --checkpoint-format both; default <model>.int8 [trainer.checkpoint.int8.model].")
+    String int8Model;
+
     @Option(names = "--threads", description = "PyTorch intra-op threads (ai.djl.pytorch.num_threads); 1 is fastest for small nets.")
     Integer threads;
 
@@ -202,6 +226,14 @@ public final class TrainerCommand implements Callable<Integer> {
         flags.put("topics.sites", sites);
         flags.put("trainer.codistill.beta", codistillBeta);
         flags.put("trainer.codistill.refresh.ms", codistillRefreshMs);
+        flags.put("trainer.augment", augment);
+        flags.put("trainer.augment.shift.pixels", augmentShift);
+        flags.put("trainer.augment.crop.padding", augmentCropPadding);
+        flags.put("trainer.augment.noise.std", augmentNoiseStd);
+        flags.put("trainer.augment.seed", augmentSeed);
+        flags.put("trainer.qad", qad);
+        flags.put("trainer.checkpoint.format", checkpointFormat);
+        flags.put("trainer.checkpoint.int8.model", int8Model);
         flags.put("kafka.bootstrap.servers", bootstrapServers);
         flags.put("registry.url", registryUrl);
         flags.put("topics.prefix", topicPrefix);

@@ -4,8 +4,10 @@ import io.distill.core.architecture.ArchitectureSpec;
 import io.distill.core.config.DistillConfig;
 import io.distill.core.dataset.FashionMnist;
 import io.distill.trainer.adaptive.AdaptiveWeighting;
+import io.distill.trainer.augment.AugmentSettings;
 import io.distill.trainer.gate.GatePolicy;
 import io.distill.trainer.model.OptimizerSettings;
+import io.distill.trainer.publish.PublishedFormats;
 import io.distill.trainer.schedule.ProgressiveSchedule;
 import io.distill.trainer.tuning.DistillationSetting;
 import io.distill.trainer.tuning.TuningMode;
@@ -48,7 +50,11 @@ public record TrainerSettings(
         long maxSamples,
         TuningSettings tuning,
         int retainVersions,
-        Federation federation) {
+        Federation federation,
+        AugmentSettings augment,
+        boolean quantizationAware,
+        PublishedFormats checkpointFormat,
+        String int8Model) {
 
     public static final Map<String, String> DEFAULTS = defaults();
 
@@ -102,6 +108,14 @@ public record TrainerSettings(
         d.put("trainer.codistill.beta", "1.0");
         d.put("trainer.codistill.refresh.ms", "30000");
         d.put("trainer.codistill.filter", "agreement");
+        d.put("trainer.augment", "none");
+        d.put("trainer.augment.shift.pixels", "2");
+        d.put("trainer.augment.crop.padding", "2");
+        d.put("trainer.augment.noise.std", "0.05");
+        d.put("trainer.augment.seed", "42");
+        d.put("trainer.qad", "false");
+        d.put("trainer.checkpoint.format", "float");
+        d.put("trainer.checkpoint.int8.model", "");
         return Map.copyOf(d);
     }
 
@@ -142,7 +156,15 @@ public record TrainerSettings(
                 c.getLong("trainer.max.samples", 0),
                 tuning(c),
                 c.getInt("trainer.retain.versions", 10, 0, Integer.MAX_VALUE),
-                federation);
+                federation,
+                new AugmentSettings(AugmentSettings.parseOperations(c.getString("trainer.augment", "none")),
+                        c.getInt("trainer.augment.shift.pixels", 2, 0, 1 << 16),
+                        c.getInt("trainer.augment.crop.padding", 2, 0, 1 << 16),
+                        c.getDouble("trainer.augment.noise.std", 0.05),
+                        c.getLong("trainer.augment.seed", 42)),
+                c.getBoolean("trainer.qad", false),
+                PublishedFormats.parse(c.getString("trainer.checkpoint.format", "float")),
+                int8Model(c.getString("trainer.model"), c.getString("trainer.checkpoint.int8.model", "")));
     }
 
     private static TuningSettings tuning(DistillConfig c) {
@@ -182,6 +204,15 @@ public record TrainerSettings(
         }
         return new Federation(site, c.getString("trainer.model"), peers, c.getDouble("trainer.codistill.beta", 1.0),
                 Duration.ofMillis(c.getLong("trainer.codistill.refresh.ms", 30_000)), filter.equals("agreement"));
+    }
+
+    private static String int8Model(String model, String configured) {
+        String name = configured == null || configured.isBlank() ? model + ".int8" : configured.trim();
+        if (name.equals(model)) {
+            throw new IllegalArgumentException("trainer.checkpoint.int8.model must differ from trainer.model (" + model
+                    + ")");
+        }
+        return name;
     }
 
     static int[] parseShape(String s) {

@@ -58,6 +58,7 @@ public final class StudentNetwork implements AutoCloseable {
     private final StatefulOptimizer optimizer;
     private final DistillationLoss loss;
     private final double clipNorm;
+    private volatile boolean quantizationAware;
 
     public StudentNetwork(ArchitectureSpec spec, int[] inputShape, LabelSpace labelSpace, int numClasses,
                           OptimizerSettings settings, Device device, long seed) {
@@ -106,6 +107,18 @@ public final class StudentNetwork implements AutoCloseable {
 
     public long parameterCount() {
         return ArchitectureFactory.parameterCount(model.getBlock());
+    }
+
+    /**
+     * Quantization-aware training: every step's forward and backward pass run on int8 fake-quantized weights and the
+     * gradient updates the float weights straight through ({@link FakeQuantizedWeights}).
+     */
+    public void quantizationAware(boolean on) {
+        this.quantizationAware = on;
+    }
+
+    public boolean quantizationAware() {
+        return quantizationAware;
     }
 
     /** The optimizer's step count (resumed from a checkpoint when restored). */
@@ -159,7 +172,11 @@ public final class StudentNetwork implements AutoCloseable {
             NDArray teacherArray = batch.create(FloatBuffer.wrap(teacher), new Shape(b, numClasses));
             float lossValue;
             synchronized (STEP_LOCK) {
-                try (GradientCollector collector = trainer.newGradientCollector()) {
+                // With quantization-aware training the pass runs on fake-quantized weights; the float weights are put
+                // back (gradients kept) before clipping and the optimizer step.
+                try (FakeQuantizedWeights quantized = quantizationAware
+                        ? FakeQuantizedWeights.apply(model.getBlock()) : null;
+                     GradientCollector collector = trainer.newGradientCollector()) {
                     NDList predictions = trainer.forward(new NDList(input));
                     float[] factors = weighting.factors(teacherRows,
                             weighting.needsStudent() ? studentProbs(predictions.singletonOrThrow(), b) : null);
@@ -204,6 +221,17 @@ public final class StudentNetwork implements AutoCloseable {
     /** The current network's log-probabilities for each sample (inference mode: no dropout). */
     public double[][] logProbs(List<Sample> samples) {
         return logProbs(model.getBlock(), trainer.getManager(), inputShape, numClasses, samples);
+    }
+
+    /**
+     * Log-probabilities of the network as an int8 checkpoint of it would compute them: weights fake-quantized for
+     * the evaluation, float weights restored afterwards.
+     */
+    public double[][] quantizedLogProbs(List<Sample> samples) {
+        GradMode.disableOnThisThread();
+        try (FakeQuantizedWeights ignored = FakeQuantizedWeights.apply(model.getBlock())) {
+            return logProbs(samples);
+        }
     }
 
     /** Log-probabilities of any block of this architecture, batch by batch, each in its own sub-manager. */

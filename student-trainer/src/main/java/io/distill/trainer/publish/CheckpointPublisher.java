@@ -65,33 +65,56 @@ public final class CheckpointPublisher {
      */
     public CheckpointManifest publish(CheckpointManifest.Builder draft, byte[] blob,
                                       Map<TopicPartition, OffsetAndMetadata> offsets) throws PublishFailedException {
+        return publish(List.of(new Blob(draft, blob)), offsets).get(0);
+    }
+
+    /**
+     * Publishes several blobs, each under its own manifest (e.g. a float32 version and its int8 companion), and
+     * {@code offsets}, all in one transaction. Returns the manifests as published, in order.
+     *
+     * @throws ProducerFencedException when another trainer took over this model: the caller must stop
+     * @throws PublishFailedException  when the transaction was aborted; nothing of it is visible
+     */
+    public List<CheckpointManifest> publish(List<Blob> blobs, Map<TopicPartition, OffsetAndMetadata> offsets)
+            throws PublishFailedException {
+        Blob first = blobs.get(0);
+        String what = first.draft().getModelName() + ":" + first.draft().getVersion();
+        producer.beginTransaction();
+        try {
+            List<CheckpointManifest> published = new ArrayList<>(blobs.size());
+            for (Blob b : blobs) {
+                published.add(send(b.draft(), b.blob()));
+            }
+            producer.sendOffsetsToTransaction(offsets, group);
+            producer.commitTransaction();
+            return published;
+        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
+            throw e;
+        } catch (IOException | KafkaException e) {
+            abort();
+            throw new PublishFailedException("publishing " + what + " failed and was aborted", e);
+        }
+    }
+
+    private CheckpointManifest send(CheckpointManifest.Builder draft, byte[] blob) throws IOException {
         String model = draft.getModelName();
         long version = draft.getVersion();
         ChunkedBlob chunked = ChunkedBlob.split(blob, store.maxChunkBytes());
         List<byte[]> chunks = new ArrayList<>(chunked.chunks().size());
         chunked.chunks().forEach(c -> chunks.add(c.data()));
-        producer.beginTransaction();
-        try {
-            List<ChunkRef> refs = store.put(model, version, chunks);
-            CheckpointManifest manifest = draft
-                    .setChunks(refs)
-                    .setTotalBytes(chunked.totalBytes())
-                    .setSha256(chunked.sha256())
-                    .setBlobStore(store.uri())
-                    .build();
-            String key = ManifestKeys.manifestKey(model, version);
-            producer.send(new ProducerRecord<>(checkpointsTopic, key.getBytes(StandardCharsets.UTF_8),
-                    serializer.serialize(checkpointsTopic, manifest)));
-            producer.sendOffsetsToTransaction(offsets, group);
-            producer.commitTransaction();
-            log.info("Published {} ({} bytes in {} chunks, store {})", key, blob.length, refs.size(), store.uri());
-            return manifest;
-        } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
-            throw e;
-        } catch (IOException | KafkaException e) {
-            abort();
-            throw new PublishFailedException("publishing " + model + ":" + version + " failed and was aborted", e);
-        }
+        List<ChunkRef> refs = store.put(model, version, chunks);
+        CheckpointManifest manifest = draft
+                .setChunks(refs)
+                .setTotalBytes(chunked.totalBytes())
+                .setSha256(chunked.sha256())
+                .setBlobStore(store.uri())
+                .build();
+        String key = ManifestKeys.manifestKey(model, version);
+        producer.send(new ProducerRecord<>(checkpointsTopic, key.getBytes(StandardCharsets.UTF_8),
+                serializer.serialize(checkpointsTopic, manifest)));
+        log.info("Publishing {} ({} {} bytes in {} chunks, store {})", key, manifest.getFormat().getPrecision(),
+                blob.length, refs.size(), store.uri());
+        return manifest;
     }
 
     /**
@@ -137,6 +160,10 @@ public final class CheckpointPublisher {
         } catch (KafkaException e) {
             log.warn("Aborting the transaction failed", e);
         }
+    }
+
+    /** One blob to publish and its manifest draft. */
+    public record Blob(CheckpointManifest.Builder draft, byte[] blob) {
     }
 
     /** A publication that did not happen; nothing of it became visible. */

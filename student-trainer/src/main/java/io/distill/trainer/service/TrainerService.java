@@ -7,6 +7,7 @@ import io.distill.core.checkpoint.CheckpointFormatException;
 import io.distill.core.checkpoint.CheckpointReader;
 import io.distill.core.checkpoint.CheckpointWriter;
 import io.distill.core.checkpoint.ChunkedBlob;
+import io.distill.core.checkpoint.NamedTensor;
 import io.distill.core.checkpoint.store.BlobIntegrityException;
 import io.distill.core.checkpoint.store.BlobStore;
 import io.distill.core.checkpoint.store.BlobStores;
@@ -17,11 +18,13 @@ import io.distill.core.checkpoint.store.VersionRetirement;
 import io.distill.schema.CheckpointControl;
 import io.distill.schema.CheckpointManifest;
 import io.distill.schema.LabelSpace;
+import io.distill.schema.Precision;
 import io.distill.schema.TeacherRef;
 import io.distill.serving.model.ServingContract;
 import io.distill.trainer.codistill.PeerAgreement;
 import io.distill.trainer.codistill.PeerEnsemble;
 import io.distill.trainer.config.Federation;
+import io.distill.trainer.augment.Augmenter;
 import io.distill.trainer.config.TrainerSettings;
 import io.distill.trainer.data.ExampleDecoder;
 import io.distill.trainer.data.ExampleFeed;
@@ -123,6 +126,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private SampleConverter converter;
     private Device device;
     private StudentNetwork network;
+    private Augmenter augmenter;
     private PublishedNetwork published;
     private CheckpointManifest lastManifest;
     private long nextVersion = 1;
@@ -136,6 +140,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private volatile long publishedVersion;
     private volatile RecordHandler.Counts exampleCounts;
     private volatile RecordHandler.Counts holdoutCounts;
+    private List<Sample> lastSnapshot = List.of();
+    /** Steps of the lineage before a restart from a checkpoint without optimizer state (int8); else 0. */
+    private long stepsBeforeRestore;
 
     public TrainerService(TrainerSettings settings, Topics topics, Map<String, Object> kafkaProperties,
                           ExampleDecoder decoder, MeterRegistry registry, String configHash, String codeVersion) {
@@ -194,6 +201,12 @@ public final class TrainerService implements Runnable, AutoCloseable {
             network = new StudentNetwork(checkpoint.architecture(), checkpoint.inputShape(), checkpoint.labelSpace(),
                     checkpoint.numClasses(), settings.optimizer(), device, manifest.getSeed());
             network.restore(checkpoint);
+            network.quantizationAware(settings.quantizationAware());
+            if (checkpoint.optimizerState().isEmpty()) {
+                stepsBeforeRestore = manifest.getStep();
+                log.warn("Version {} of {} is a {} checkpoint without optimizer state: resuming from its weights with a"
+                        + " fresh optimizer state", manifest.getVersion(), settings.model(), checkpoint.precision());
+            }
             published = new PublishedNetwork(network.manager(), checkpoint.architecture(), checkpoint.inputShape(),
                     checkpoint.numClasses(), checkpoint.parameters(), manifest.getVersion());
             if (!checkpoint.architecture().equals(settings.architecture())) {
@@ -214,7 +227,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
                 tuner.resumeWith(new DistillationSetting(t, a));
             }
             log.info("Resumed {} from version {} (step {}, {} samples seen) at offsets {}",
-                    settings.model(), manifest.getVersion(), network.optimizerSteps(), samplesSeen, resumeAt);
+                    settings.model(), manifest.getVersion(), optimizerSteps(), samplesSeen, resumeAt);
         } else {
             log.info("No published version of {} yet: starting a new lineage at version {}", settings.model(),
                     nextVersion);
@@ -380,7 +393,21 @@ public final class TrainerService implements Runnable, AutoCloseable {
                     device, settings.seed());
             log.info("Built student {} for input shape {} and {} classes: {} parameters", settings.architecture(),
                     java.util.Arrays.toString(shape), settings.numClasses(), network.parameterCount());
+            network.quantizationAware(settings.quantizationAware());
         }
+        if (augmenter == null) {
+            augmenter = new Augmenter(settings.augment(), network.inputShape());
+            log.info("Training {}: augmentation {}, quantization-aware {}, checkpoint format {}", settings.model(),
+                    augmenter.describe(), network.quantizationAware(), describeFormats());
+        }
+    }
+
+    private String describeFormats() {
+        return switch (settings.checkpointFormat()) {
+            case FLOAT -> "float32";
+            case INT8 -> "int8";
+            case BOTH -> "float32 + int8 as " + settings.int8Model();
+        };
     }
 
     private void trainOn(MicroBatch batch) {
@@ -388,10 +415,12 @@ public final class TrainerService implements Runnable, AutoCloseable {
         int replayed = (int) Math.round(batch.size() * settings.replayRatio());
         samples.addAll(replay.sample(replayed));
         DistillationStage stage = tuner.setting(samplesSeen);
-        float[][] peerTargets = peers == null ? null : peers.meanLogProbs(samples).orElse(null);
+        // Augmented copies train the network; the replay buffer below keeps the examples as they arrived.
+        List<Sample> trained = augmenter.augment(samples, optimizerSteps());
+        float[][] peerTargets = peers == null ? null : peers.meanLogProbs(trained).orElse(null);
         float[] peerMask = peerTargets != null && settings.federation().agreementOnly()
-                ? PeerAgreement.mask(samples, peerTargets) : null;
-        StudentNetwork.StepResult result = network.train(samples, (float) stage.alpha(), (float) stage.temperature(),
+                ? PeerAgreement.mask(trained, peerTargets) : null;
+        StudentNetwork.StepResult result = network.train(trained, (float) stage.alpha(), (float) stage.temperature(),
                 settings.adaptive(), peerTargets, peerMask,
                 peerTargets == null ? 0f : (float) settings.federation().beta());
         metrics.distilledWith(stage.temperature(), stage.alpha());
@@ -426,8 +455,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
             return;
         }
         List<Sample> snapshot = holdout.snapshot();
-        double[][] candidate = network.logProbs(snapshot);
+        // The candidate is scored as it will be served: through int8 weights when the lineage is published as int8.
+        double[][] candidate = settings.checkpointFormat().lineageIsInt8() ? network.quantizedLogProbs(snapshot)
+                : network.logProbs(snapshot);
         HoldoutMetrics cm = HoldoutScorer.score(snapshot, candidate);
+        lastSnapshot = snapshot;
         HoldoutMetrics pm = null;
         double churn = Double.NaN;
         if (published != null) {
@@ -475,7 +507,9 @@ public final class TrainerService implements Runnable, AutoCloseable {
                 "tuning", tuner.mode()));
         tuner.lastChange().ifPresent(c -> metadata.put("tuning.lastChange", describe(c)));
         Checkpoint checkpoint = network.checkpoint(metadata);
-        byte[] blob = CheckpointWriter.write(checkpoint);
+        boolean int8Lineage = settings.checkpointFormat().lineageIsInt8();
+        byte[] blob = int8Lineage ? CheckpointWriter.write(checkpoint.withoutOptimizerState(), Precision.INT8)
+                : CheckpointWriter.write(checkpoint);
         Map<String, Double> manifestMetrics = new HashMap<>(cm.asMap());
         // The setting the candidate was last trained with; a restart under self-tuning continues from it.
         manifestMetrics.put(TEMPERATURE_METRIC, setting.temperature());
@@ -483,31 +517,23 @@ public final class TrainerService implements Runnable, AutoCloseable {
         if (tuner.enabled()) {
             manifestMetrics.put("tuning.changes", (double) tuner.changes());
         }
-        if (!Double.isNaN(churn)) {
-            manifestMetrics.put("churn", churn);
+        CheckpointManifest.Builder draft = draft(settings.model(), version, manifestMetrics, churn,
+                int8Lineage ? Precision.INT8 : Precision.FLOAT32);
+        List<CheckpointPublisher.Blob> blobs = new ArrayList<>();
+        blobs.add(new CheckpointPublisher.Blob(draft, blob));
+        if (settings.checkpointFormat().companion()) {
+            // The int8 companion carries the hold-out metrics of the int8 network, not the float one's.
+            HoldoutMetrics int8Metrics = HoldoutScorer.score(lastSnapshot, network.quantizedLogProbs(lastSnapshot));
+            Checkpoint companion = network.checkpoint(Map.of("model", settings.int8Model(),
+                    "version", Long.toString(version), "samplesSeen", Long.toString(samplesSeen),
+                    "floatModel", settings.model())).withoutOptimizerState();
+            blobs.add(new CheckpointPublisher.Blob(
+                    draft(settings.int8Model(), version, int8Metrics.asMap(), Double.NaN, Precision.INT8),
+                    CheckpointWriter.write(companion, Precision.INT8)));
         }
-        manifestMetrics.values().removeIf(v -> v == null || v.isNaN());
-        CheckpointManifest.Builder draft = CheckpointManifest.newBuilder()
-                .setModelName(settings.model())
-                .setVersion(version)
-                .setParentVersion(lastManifest == null ? null : lastManifest.getVersion())
-                .setCreatedAt(Instant.now())
-                .setArchitecture(network.spec().toAvro(network.inputShape(), network.numClasses()))
-                .setInputShape(toList(network.inputShape()))
-                .setLabelSpace(network.labelSpace())
-                .setStep(network.optimizerSteps())
-                .setSamplesSeen(samplesSeen)
-                .setOffsets(ledger.rangesSincePublished())
-                .setTeachers(lineageTeachers())
-                .setMetrics(manifestMetrics)
-                .setFormat(CheckpointFormat.containerFormat())
-                .setCodeVersion(codeVersion)
-                .setConfigHash(configHash)
-                .setSeed(lastManifest == null ? settings.seed() : lastManifest.getSeed())
-                // filled in by the publisher
-                .setTotalBytes(0).setSha256("").setBlobStore("").setChunks(List.of());
         try {
-            CheckpointManifest manifest = publisher.publish(draft, blob, ledger.offsetsToCommit());
+            List<CheckpointManifest> manifests = publisher.publish(blobs, ledger.offsetsToCommit());
+            CheckpointManifest manifest = manifests.get(0);
             ledger.markPublished();
             lastManifest = manifest;
             nextVersion = version + 1;
@@ -515,12 +541,17 @@ public final class TrainerService implements Runnable, AutoCloseable {
             if (published != null) {
                 published.close();
             }
+            List<NamedTensor> served = int8Lineage ? CheckpointReader.read(blob).parameters()
+                    : checkpoint.parameters();
             published = new PublishedNetwork(network.manager(), network.spec(), network.inputShape(),
-                    network.numClasses(), checkpoint.parameters(), version);
+                    network.numClasses(), served, version);
             metrics.published(version);
             live.put(version, manifest);
-            log.info("Published {}:{} ({}; {} samples, offsets {})", settings.model(), version, decision.reason(),
-                    samplesSeen, manifest.getOffsets());
+            for (CheckpointManifest m : manifests) {
+                log.info("Published {}:{} ({}, {} bytes; {}; {} samples, offsets {})", m.getModelName(), version,
+                        m.getFormat().getPrecision(), m.getTotalBytes(), decision.reason(), samplesSeen,
+                        m.getOffsets());
+            }
             retireOldVersions();
         } catch (CheckpointPublisher.PublishFailedException e) {
             metrics.publishFailed();
@@ -571,6 +602,35 @@ public final class TrainerService implements Runnable, AutoCloseable {
 
     private static String describe(TuningChange c) {
         return "at " + c.atSamples() + " samples: " + c.from() + " -> " + c.to() + " (" + c.reason() + ")";
+    }
+
+    /** A manifest draft of this lineage's next version; the publisher fills in the blob's fields. */
+    private CheckpointManifest.Builder draft(String model, long version, Map<String, Double> holdoutMetrics,
+                                             double churn, Precision precision) {
+        Map<String, Double> manifestMetrics = new HashMap<>(holdoutMetrics);
+        if (!Double.isNaN(churn)) {
+            manifestMetrics.put("churn", churn);
+        }
+        manifestMetrics.values().removeIf(v -> v == null || v.isNaN());
+        return CheckpointManifest.newBuilder()
+                .setModelName(model)
+                .setVersion(version)
+                .setParentVersion(lastManifest == null ? null : lastManifest.getVersion())
+                .setCreatedAt(Instant.now())
+                .setArchitecture(network.spec().toAvro(network.inputShape(), network.numClasses()))
+                .setInputShape(toList(network.inputShape()))
+                .setLabelSpace(network.labelSpace())
+                .setStep(optimizerSteps())
+                .setSamplesSeen(samplesSeen)
+                .setOffsets(ledger.rangesSincePublished())
+                .setTeachers(lineageTeachers())
+                .setMetrics(manifestMetrics)
+                .setFormat(CheckpointFormat.containerFormat(precision))
+                .setCodeVersion(codeVersion)
+                .setConfigHash(configHash)
+                .setSeed(lastManifest == null ? settings.seed() : lastManifest.getSeed())
+                // filled in by the publisher
+                .setTotalBytes(0).setSha256("").setBlobStore("").setChunks(List.of());
     }
 
     private static List<Integer> toList(int[] values) {
@@ -627,9 +687,12 @@ public final class TrainerService implements Runnable, AutoCloseable {
         return feed == null ? Map.of() : feed.startPositions();
     }
 
-    /** The optimizer's step count: restored from the checkpoint's optimizer state on resume. */
+    /**
+     * The lineage's optimizer step count: restored from the checkpoint's optimizer state on resume, or continued from
+     * the manifest's step when the checkpoint has none (int8).
+     */
     public long optimizerSteps() {
-        return network == null ? 0 : network.optimizerSteps();
+        return stepsBeforeRestore + (network == null ? 0 : network.optimizerSteps());
     }
 
     /** Temperature and alpha the next batch is trained with (the tuner's choice or the schedule's stage). */
@@ -680,6 +743,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
     /** The peer versions the codistillation term uses now, by model; empty when not codistilling (yet). */
     public Map<String, Long> peerVersions() {
         return peers == null ? Map.of() : peers.versions();
+    }
+
+    /** The hold-out examples the gate scores on, as decoded (never augmented). */
+    public List<Sample> holdoutSnapshot() {
+        return holdout.snapshot();
     }
 
     /** Stops training, waits for the loop and closes everything. Unpublished training is dropped. */
