@@ -80,6 +80,9 @@ public final class TrainerCommand implements Callable<Integer> {
     @Option(names = "--alpha", description = "Constant weight of the soft-target term (with --temperature).")
     Double alpha;
 
+    @Option(names = "--teacher-targets", description = "use | ignore: ignore trains on hard labels only, teacher targets dropped (a from-scratch baseline) [trainer.teacher.targets].")
+    String teacherTargets;
+
     @Option(names = "--adaptive", description = "Per-example weighting: none | confidence | disagreement [trainer.adaptive].")
     String adaptive;
 
@@ -208,6 +211,7 @@ public final class TrainerCommand implements Callable<Integer> {
         }
         flags.put("trainer.distillation.interpolation", interpolation);
         flags.put("trainer.adaptive", adaptive);
+        flags.put("trainer.teacher.targets", teacherTargets);
         flags.put("trainer.tuning", tuning);
         flags.put("trainer.tuning.grid", tuningGrid);
         flags.put("trainer.tuning.window.samples", tuningWindow);

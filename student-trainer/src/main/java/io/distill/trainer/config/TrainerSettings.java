@@ -38,6 +38,7 @@ public record TrainerSettings(
         OptimizerSettings optimizer,
         ProgressiveSchedule schedule,
         AdaptiveWeighting adaptive,
+        boolean useTeacherTargets,
         int replayCapacity,
         double replayRatio,
         int holdoutCapacity,
@@ -79,6 +80,7 @@ public record TrainerSettings(
         d.put("trainer.distillation.schedule", "0:4:0.9");
         d.put("trainer.distillation.interpolation", "step");
         d.put("trainer.adaptive", "none");
+        d.put("trainer.teacher.targets", "use");
         d.put("trainer.replay.capacity", "20000");
         d.put("trainer.replay.ratio", "0.25");
         d.put("trainer.holdout.capacity", "5000");
@@ -142,6 +144,7 @@ public record TrainerSettings(
                         ProgressiveSchedule.Interpolation.valueOf(
                                 c.getString("trainer.distillation.interpolation").toUpperCase(Locale.ROOT))),
                 AdaptiveWeighting.valueOf(c.getString("trainer.adaptive").toUpperCase(Locale.ROOT)),
+                teacherTargets(c.getString("trainer.teacher.targets", "use")),
                 c.getInt("trainer.replay.capacity", 20000, 0, Integer.MAX_VALUE),
                 c.getDouble("trainer.replay.ratio", 0.25),
                 c.getInt("trainer.holdout.capacity", 5000, 1, Integer.MAX_VALUE),
@@ -204,6 +207,16 @@ public record TrainerSettings(
         }
         return new Federation(site, c.getString("trainer.model"), peers, c.getDouble("trainer.codistill.beta", 1.0),
                 Duration.ofMillis(c.getLong("trainer.codistill.refresh.ms", 30_000)), filter.equals("agreement"));
+    }
+
+    /** {@code use} (distil) or {@code ignore} (train on hard labels only, e.g. a from-scratch baseline). */
+    static boolean teacherTargets(String value) {
+        return switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "use" -> true;
+            case "ignore" -> false;
+            default -> throw new io.distill.core.config.ConfigException("trainer.teacher.targets",
+                    "trainer.teacher.targets must be use or ignore, not '" + value + "'", null);
+        };
     }
 
     private static String int8Model(String model, String configured) {

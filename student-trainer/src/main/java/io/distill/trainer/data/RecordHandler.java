@@ -25,9 +25,22 @@ public final class RecordHandler {
     private final String stage;
     private final Duration retryBackoff;
     private final Counts counts = new Counts();
+    private final boolean keepTeacherTargets;
 
     public RecordHandler(ExampleDecoder decoder, SampleConverter converter, DeadLetterSink deadLetters,
                          BiConsumer<String, Integer> corrections, String stage, Duration retryBackoff) {
+        this(decoder, converter, deadLetters, corrections, stage, retryBackoff, true);
+    }
+
+    /**
+     * @param keepTeacherTargets false to drop every example's teacher target after validation: the student then
+     *                           learns from hard labels only (an example without one teaches nothing until a late
+     *                           label reaches it)
+     */
+    public RecordHandler(ExampleDecoder decoder, SampleConverter converter, DeadLetterSink deadLetters,
+                         BiConsumer<String, Integer> corrections, String stage, Duration retryBackoff,
+                         boolean keepTeacherTargets) {
+        this.keepTeacherTargets = keepTeacherTargets;
         this.decoder = decoder;
         this.converter = converter;
         this.deadLetters = deadLetters;
@@ -58,7 +71,7 @@ public final class RecordHandler {
         try {
             Sample sample = converter.convert(example);
             counts.samples++;
-            return sample;
+            return keepTeacherTargets ? sample : sample.withoutTeacher();
         } catch (InvalidExampleException e) {
             counts.deadLettered++;
             deadLetters.deadLetter(record, stage, e.reasonCode(), e.getMessage());

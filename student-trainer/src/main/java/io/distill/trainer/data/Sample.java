@@ -49,6 +49,11 @@ public final class Sample {
         return hardLabel != NO_LABEL;
     }
 
+    /** The same example without its teacher target (for students trained on hard labels only). */
+    public Sample withoutTeacher() {
+        return teacherLogProbs == null ? this : new Sample(requestId, input, null, hardLabel, weight);
+    }
+
     public void correctLabel(int label) {
         this.hardLabel = label;
     }

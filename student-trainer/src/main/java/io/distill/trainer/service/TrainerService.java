@@ -241,7 +241,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
         RecordHandler exampleHandler = new RecordHandler(decoder, converter, deadLetters, (id, label) -> {
             waiting.correct(id, label);
             replay.correct(id, label);
-        }, STAGE + "/examples", Duration.ofSeconds(1));
+        }, STAGE + "/examples", Duration.ofSeconds(1), settings.useTeacherTargets());
         RecordHandler holdoutHandler = new RecordHandler(decoder, converter, deadLetters, holdout::correct,
                 STAGE + "/holdout", Duration.ofSeconds(1));
         this.exampleCounts = exampleHandler.counts();

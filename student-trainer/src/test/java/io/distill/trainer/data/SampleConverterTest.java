@@ -44,6 +44,32 @@ class SampleConverterTest {
         assertEquals(List.of(), converter.teachersSeen());
     }
 
+    @Test
+    void aHandlerThatIgnoresTeacherTargetsKeepsOnlyTheHardLabel() throws Exception {
+        TrainingExample labelled = example("r4", "toy", List.of(new TeacherContribution("cnn-a", "v1", 1f)));
+        TrainingExample unlabelled = TrainingExample.newBuilder(labelled).setRequestId("r5").setHardLabel(null).build();
+        java.util.Iterator<TrainingExample> decoded = List.of(labelled, unlabelled, labelled, unlabelled).iterator();
+        List<String> deadLetters = new java.util.ArrayList<>();
+        DeadLetterSink sink = (record, stage, reason, message) -> deadLetters.add(reason + ": " + message);
+        RecordHandler scratch = new RecordHandler(r -> decoded.next(), converter, sink, (id, label) -> { }, "test",
+                java.time.Duration.ofMillis(1), false);
+        RecordHandler distilling = new RecordHandler(r -> decoded.next(), converter, sink, (id, label) -> { }, "test",
+                java.time.Duration.ofMillis(1));
+        org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record =
+                new org.apache.kafka.clients.consumer.ConsumerRecord<>("examples", 0, 0, new byte[0], new byte[] {1});
+
+        Sample a = scratch.handle(record);
+        assertEquals(false, a.hasTeacher());
+        assertEquals(2, a.hardLabel());
+        Sample b = scratch.handle(record);
+        assertEquals(false, b.hasTeacher());
+        assertEquals(false, b.hasHardLabel(), "nothing to learn until a late label reaches it");
+        // the default keeps the teacher's target
+        assertEquals(true, distilling.handle(record).hasTeacher());
+        assertEquals(true, distilling.handle(record).hasTeacher());
+        assertEquals(List.of(), deadLetters);
+    }
+
     private static TrainingExample example(String id, String labelSpace, List<TeacherContribution> teachers) {
         return TrainingExample.newBuilder()
                 .setRequestId(id)

@@ -187,6 +187,7 @@ public final class QualityExperiment {
                             "--model", row.model(), "--architecture", settings.student(),
                             "--temperature", Double.toString(settings.temperature()),
                             "--alpha", Double.toString(row.alpha()), "--threads", "1",
+                            "--teacher-targets", row.hardLabelsOnly() ? "ignore" : "use",
                             "--lr", Double.toString(settings.learningRate()),
                             "--replay-capacity", Integer.toString(settings.replayCapacity()),
                             "--replay-ratio", Double.toString(settings.replayRatio()),
