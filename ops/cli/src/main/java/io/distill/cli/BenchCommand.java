@@ -1,5 +1,6 @@
 package io.distill.cli;
 
+import io.distill.cli.faults.FaultsBenchmark;
 import io.distill.serving.bench.SwapBenchmark;
 import io.distill.teacher.bench.TeacherBenchmark;
 import io.distill.topology.bench.TopologyBenchmark;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Command;
                 TeacherBenchmark.class,
                 TopologyBenchmark.class,
                 TrainerBenchmark.class,
-                SwapBenchmark.class
+                SwapBenchmark.class,
+                FaultsBenchmark.class
         })
 public final class BenchCommand implements Runnable {
 
