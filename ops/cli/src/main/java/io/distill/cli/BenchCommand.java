@@ -1,6 +1,7 @@
 package io.distill.cli;
 
 import io.distill.cli.faults.FaultsBenchmark;
+import io.distill.cli.soak.SoakBenchmark;
 import io.distill.serving.bench.SwapBenchmark;
 import io.distill.teacher.bench.TeacherBenchmark;
 import io.distill.topology.bench.TopologyBenchmark;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Command;
                 TopologyBenchmark.class,
                 TrainerBenchmark.class,
                 SwapBenchmark.class,
-                FaultsBenchmark.class
+                FaultsBenchmark.class,
+                SoakBenchmark.class
         })
 public final class BenchCommand implements Runnable {
 
