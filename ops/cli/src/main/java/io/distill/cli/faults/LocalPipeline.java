@@ -93,6 +93,10 @@ public final class LocalPipeline implements AutoCloseable {
                 .deleteWorkDirOnClose(true)
                 .kafkaMode(KafkaMode.PROCESS)
                 .kafkaHeap("512m")
+                // The stack's 4 s broker session (quick unfencing after a crash-restart) is missed on a machine
+                // under heavy load: the combined controller then fences its own broker (NOT_LEADER_OR_FOLLOWER for
+                // everyone). 15 s survives load; a restart after kill -9 waits out the dead session once.
+                .brokerProperty("broker.session.timeout.ms", "15000")
                 .build();
         EmbeddedStack stack = EmbeddedStack.start(options);
         try {
