@@ -104,6 +104,11 @@ public final class FaultInjectionRun {
     private final Settings settings;
     private final PrintStream out;
     private final Random random;
+    private final java.util.concurrent.ExecutorService restarts = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "role-restart");
+        t.setDaemon(true);
+        return t;
+    });
 
     public FaultInjectionRun(Settings settings, PrintStream out) {
         this.settings = settings;
@@ -166,6 +171,8 @@ public final class FaultInjectionRun {
                 replay.get(2, TimeUnit.MINUTES);
                 sent = replayer.requestsSent();
             }
+            restarts.shutdown();
+            restarts.awaitTermination(2, TimeUnit.MINUTES);
             out.printf(Locale.ROOT, "Load done (%d requests sent); draining ...%n", sent);
             drain(pipeline, sent);
             pipeline.stopRoles();
@@ -199,10 +206,14 @@ public final class FaultInjectionRun {
         }
     }
 
-    /** Kills the role once it is ready; returns whether the kill left a transaction with records open. */
+    /**
+     * Kills the role once it is ready (after its previous restart); returns whether the kill left a transaction with
+     * records open. The role is started again in the background after a short random delay, so that the restarts
+     * of different roles overlap as they would in a real outage.
+     */
     private boolean kill(PipelineRole role, OpenTransactionProbe probe, List<String> outputs, boolean targeted) {
-        long readyBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!LocalPipeline.isReady(role) && System.nanoTime() < readyBy) {
+        long readyBy = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while ((role.isDown() || !LocalPipeline.isReady(role)) && System.nanoTime() < readyBy) {
             LocalPipeline.sleep(200);
         }
         if (targeted) {
@@ -217,8 +228,11 @@ public final class FaultInjectionRun {
         long open = probe.uncommittedRecords(outputs);
         out.printf(Locale.ROOT, "  kill -9 %s (pid %d)%s: %s%n", role.name(), pid, targeted ? " during a publication" : "",
                 open > 0 ? open + " records of an open transaction left behind" : open == 0 ? "no open transaction" : "broker did not answer");
-        LocalPipeline.sleep(500 + random.nextInt(1500));
-        role.start();
+        long delay = 500 + random.nextInt(1500);
+        restarts.execute(() -> {
+            LocalPipeline.sleep(delay);
+            role.start();
+        });
         return open > 0;
     }
 

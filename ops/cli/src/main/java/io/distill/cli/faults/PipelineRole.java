@@ -25,6 +25,8 @@ public final class PipelineRole implements AutoCloseable {
     private RoleProcess process;
     private int kills;
     private int unplannedExits;
+    /** Killed on purpose and not started again yet: not an exit of its own. */
+    private boolean down;
 
     public PipelineRole(String name, String heap, Path logDir, List<String> jvmOptions, List<String> args, int metricsPort) {
         this.name = name;
@@ -38,6 +40,7 @@ public final class PipelineRole implements AutoCloseable {
     public synchronized PipelineRole start() {
         try {
             process = RoleProcess.start(name, heap, logDir, Map.of(), jvmOptions, args);
+            down = false;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
         }
@@ -48,11 +51,17 @@ public final class PipelineRole implements AutoCloseable {
     public synchronized void kill() {
         process.kill();
         kills++;
+        down = true;
+    }
+
+    /** Whether the role was killed and has not been started again yet. */
+    public synchronized boolean isDown() {
+        return down;
     }
 
     /** Starts the role again if it exited on its own, counting it; returns whether it had. */
     public synchronized boolean restartIfExited() {
-        if (process != null && !process.isAlive()) {
+        if (process != null && !down && !process.isAlive()) {
             unplannedExits++;
             start();
             return true;
