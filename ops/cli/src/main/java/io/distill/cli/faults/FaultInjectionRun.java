@@ -120,7 +120,7 @@ public final class FaultInjectionRun {
         long t0 = System.nanoTime();
         Duration load = Duration.ofMillis((long) (settings.requests() / settings.rate() * 1000));
         FaultSchedule schedule = FaultSchedule.draw(settings.seed(), KILLED_ROLES, settings.killsPerRole(), load,
-                List.of(LocalPipeline.TRAINER));
+                List.of(LocalPipeline.TEACHER, LocalPipeline.TRAINER));
         out.printf(Locale.ROOT, "Fault injection, seed %d (replay with --seed %d): %d kills of each of %s and one broker"
                 + " restart over %d requests at %.0f/s%n", settings.seed(), settings.seed(), settings.killsPerRole(),
                 KILLED_ROLES, settings.requests(), settings.rate());
@@ -217,7 +217,8 @@ public final class FaultInjectionRun {
             LocalPipeline.sleep(200);
         }
         if (targeted) {
-            // The trainer holds a transaction only while it publishes: wait for one, briefly.
+            // The trainer holds a transaction only while it publishes, teacher-service only between sending a
+            // batch's outputs and committing them: wait for one, briefly.
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (probe.uncommittedRecords(outputs) <= 0 && System.nanoTime() < until) {
                 LocalPipeline.sleep(10);
@@ -226,7 +227,7 @@ public final class FaultInjectionRun {
         long pid = role.pid();
         role.kill();
         long open = probe.uncommittedRecords(outputs);
-        out.printf(Locale.ROOT, "  kill -9 %s (pid %d)%s: %s%n", role.name(), pid, targeted ? " during a publication" : "",
+        out.printf(Locale.ROOT, "  kill -9 %s (pid %d)%s: %s%n", role.name(), pid, targeted ? " (waited for an open transaction)" : "",
                 open > 0 ? open + " records of an open transaction left behind" : open == 0 ? "no open transaction" : "broker did not answer");
         long delay = 500 + random.nextInt(1500);
         restarts.execute(() -> {
