@@ -64,7 +64,7 @@ public final class FaultInjectionRun {
     public record Result(long seed, Map<String, Integer> kills, Map<String, Integer> killsInOpenTransaction,
                          int brokerRestarts, Map<String, Integer> unplannedExits, int staticMembers, int groupMembers,
                          long requestsSent, long uncommittedRecords, long committedRecords, long checkpointsPublished,
-                         VerificationReport verification, Duration elapsed) {
+                         Map<String, Long> dispositions, VerificationReport verification, Duration elapsed) {
 
         public long abortedRecords() {
             return uncommittedRecords - committedRecords;
@@ -90,6 +90,7 @@ public final class FaultInjectionRun {
             out.println("requests checked: " + verification.requestsChecked());
             out.println("soft labels checked: " + verification.softLabelsChecked());
             out.println("dispositions checked: " + verification.dispositionsChecked());
+            dispositions.forEach((key, n) -> out.println("disposition " + key + ": " + n));
             out.println("lineage ranges checked: " + verification.lineageRangesChecked());
             out.println("checkpoints published: " + checkpointsPublished);
             out.println("checkpoints verified: " + verification.checkpointsVerified());
@@ -202,7 +203,8 @@ public final class FaultInjectionRun {
                 exits.put(role, pipeline.role(role).unplannedExits());
             }
             return new Result(settings.seed(), kills, inOpen, brokerRestarts, exits, membership[0], membership[1], sent,
-                    uncommitted, committed, evidence.manifests().size(), report, Duration.ofNanos(System.nanoTime() - t0));
+                    uncommitted, committed, evidence.manifests().size(), evidence.dispositionCounts(), report,
+                    Duration.ofNanos(System.nanoTime() - t0));
         }
     }
 

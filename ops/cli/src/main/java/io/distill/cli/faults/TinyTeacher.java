@@ -27,7 +27,7 @@ public final class TinyTeacher {
         Path dir = teachersDir.resolve(ID).toAbsolutePath();
         if (!Files.isRegularFile(dir.resolve(TeacherDescriptor.FILE_NAME))) {
             ArchitectureSpec spec = ArchitectureSpec.fromJson("cnn", "{\"channels\":[4],\"dense\":16}");
-            TeacherTrainingOptions options = new TeacherTrainingOptions(ID, spec, 1, 1, 64, 0.003f, 3000, 500);
+            TeacherTrainingOptions options = new TeacherTrainingOptions(ID, spec, 1, 1, 64, 0.003f, 2000, 500);
             new ConvTeacherTrainer(options, Device.cpu(), ProgressBar.silent()).trainAndSave(dir);
         }
         return dir;

@@ -25,13 +25,13 @@ class FaultInjectionTest {
     private static final long SEED = 42;
 
     @Test
-    @Timeout(value = 15, unit = TimeUnit.MINUTES)
+    @Timeout(value = 25, unit = TimeUnit.MINUTES)
     void nothingIsLostOrDuplicatedWhenRolesAndBrokerAreKilled() throws Exception {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
         FaultInjectionRun.Result result;
         try {
-            result = new FaultInjectionRun(new FaultInjectionRun.Settings(SEED, 2, 1000, 20,
+            result = new FaultInjectionRun(new FaultInjectionRun.Settings(SEED, 2, 1000, 15,
                     Path.of("target", "faults-run").toAbsolutePath(), Path.of("target", "faults-teachers").toAbsolutePath(),
                     Duration.ofMinutes(4)), out).run();
             result.print(out);
