@@ -314,22 +314,41 @@ public final class FaultInjectionRun {
         return newest[0];
     }
 
-    /** {static members, members} of the teacher's group and the topology's. */
+    /**
+     * {static members, members} of the teacher's group and the topology's, once both groups have members (a role is
+     * ready before its group has formed).
+     */
     private static int[] staticMembership(LocalPipeline pipeline, TopicCatalogue catalogue) throws Exception {
         List<String> groups = List.of(TeacherConfig.groupId(catalogue, TinyTeacher.ID), LocalPipeline.TOPOLOGY_APPLICATION_ID);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         try (Admin admin = pipeline.stack().adminClient()) {
-            Map<String, ConsumerGroupDescription> described = admin.describeConsumerGroups(groups).all().get(30, TimeUnit.SECONDS);
-            int members = 0;
-            int stable = 0;
-            for (ConsumerGroupDescription d : described.values()) {
-                for (MemberDescription m : d.members()) {
-                    members++;
-                    if (m.groupInstanceId().isPresent()) {
-                        stable++;
+            while (true) {
+                int members = 0;
+                int stable = 0;
+                boolean formed = true;
+                try {
+                    Map<String, ConsumerGroupDescription> described =
+                            admin.describeConsumerGroups(groups).all().get(30, TimeUnit.SECONDS);
+                    for (ConsumerGroupDescription d : described.values()) {
+                        formed &= !d.members().isEmpty();
+                        for (MemberDescription m : d.members()) {
+                            members++;
+                            if (m.groupInstanceId().isPresent()) {
+                                stable++;
+                            }
+                        }
                     }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+                        throw e;
+                    }
+                    formed = false;
                 }
+                if (formed || System.nanoTime() > deadline) {
+                    return new int[] {stable, members};
+                }
+                LocalPipeline.sleep(500);
             }
-            return new int[] {stable, members};
         }
     }
 }

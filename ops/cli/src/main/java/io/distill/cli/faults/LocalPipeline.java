@@ -88,6 +88,10 @@ public final class LocalPipeline implements AutoCloseable {
         Path teacherDir = TinyTeacher.ensure(settings.teachersDir());
         Path dir = settings.workDir().toAbsolutePath();
         Files.createDirectories(dir);
+        // A run starts from nothing: the topology's local state of an earlier run (same application id, same request
+        // ids for the same seed) would otherwise be taken for this run's and decide its requests as duplicates.
+        deleteRecursively(dir.resolve("topology-state"));
+        deleteRecursively(dir.resolve("logs"));
         StackOptions options = StackOptions.builder()
                 .workDir(dir.resolve("stack"))
                 .deleteWorkDirOnClose(true)
@@ -207,6 +211,17 @@ public final class LocalPipeline implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (var files = Files.walk(path)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
         }
     }
 
