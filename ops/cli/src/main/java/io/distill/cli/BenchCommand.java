@@ -5,6 +5,8 @@ import io.distill.cli.bench.FederatedBenchmark;
 import io.distill.cli.bench.QadBenchmark;
 import io.distill.cli.bench.TuningBenchmark;
 import io.distill.cli.quality.QualityBenchmark;
+import io.distill.cli.faults.FaultsBenchmark;
+import io.distill.cli.soak.SoakBenchmark;
 import io.distill.serving.bench.SwapBenchmark;
 import io.distill.teacher.bench.TeacherBenchmark;
 import io.distill.topology.bench.TopologyBenchmark;
@@ -27,7 +29,9 @@ import picocli.CommandLine.Command;
                 SwapBenchmark.class,
                 QualityBenchmark.class,
                 QadBenchmark.class,
-                AugmentBenchmark.class
+                AugmentBenchmark.class,
+                FaultsBenchmark.class,
+                SoakBenchmark.class
         })
 public final class BenchCommand implements Runnable {
 

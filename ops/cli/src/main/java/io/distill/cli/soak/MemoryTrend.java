@@ -1,0 +1,54 @@
+package io.distill.cli.soak;
+
+import java.util.List;
+
+/**
+ * The memory of one role over a soak after its warm-up: least-squares slope of RSS against time, and RSS and heap at
+ * the first and last sample.
+ */
+public record MemoryTrend(String role, int samples, double rssSlopeMbPerMinute, long startRssBytes, long endRssBytes,
+                          long startHeapBytes, long endHeapBytes) {
+
+    private static final double MB = 1024.0 * 1024.0;
+
+    /** The trend of {@code role}'s samples taken at or after {@code warmupSeconds}; null when fewer than two. */
+    public static MemoryTrend of(String role, List<MemorySample> all, double warmupSeconds) {
+        List<MemorySample> samples = all.stream()
+                .filter(s -> s.role().equals(role) && s.elapsedSeconds() >= warmupSeconds && s.rssBytes() > 0)
+                .toList();
+        if (samples.size() < 2) {
+            return null;
+        }
+        double[] minutes = samples.stream().mapToDouble(s -> s.elapsedSeconds() / 60.0).toArray();
+        double[] mb = samples.stream().mapToDouble(s -> s.rssBytes() / MB).toArray();
+        MemorySample first = samples.get(0);
+        MemorySample last = samples.get(samples.size() - 1);
+        return new MemoryTrend(role, samples.size(), slope(minutes, mb), first.rssBytes(), last.rssBytes(),
+                first.heapBytes(), last.heapBytes());
+    }
+
+    /** Ordinary least-squares slope of y against x. */
+    public static double slope(double[] x, double[] y) {
+        if (x.length != y.length || x.length < 2) {
+            throw new IllegalArgumentException("need two or more points of equal count");
+        }
+        double mx = 0;
+        double my = 0;
+        for (int i = 0; i < x.length; i++) {
+            mx += x[i];
+            my += y[i];
+        }
+        mx /= x.length;
+        my /= y.length;
+        double sxy = 0;
+        double sxx = 0;
+        for (int i = 0; i < x.length; i++) {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+        }
+        if (sxx == 0) {
+            throw new IllegalArgumentException("all x values are equal");
+        }
+        return sxy / sxx;
+    }
+}

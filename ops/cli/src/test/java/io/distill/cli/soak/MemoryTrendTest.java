@@ -1,0 +1,40 @@
+package io.distill.cli.soak;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class MemoryTrendTest {
+
+    private static final long MB = 1024 * 1024;
+
+    @Test
+    void slopeOfALineIsItsGradient() {
+        assertEquals(2.5, MemoryTrend.slope(new double[] {0, 1, 2, 3}, new double[] {1, 3.5, 6, 8.5}), 1e-12);
+        assertThrows(IllegalArgumentException.class, () -> MemoryTrend.slope(new double[] {1, 1}, new double[] {0, 1}));
+    }
+
+    @Test
+    void theTrendLeavesOutTheWarmupAndOtherRoles() {
+        List<MemorySample> samples = new ArrayList<>();
+        Random noise = new Random(1);
+        for (int s = 0; s <= 600; s += 10) {
+            // a steep warm-up for 120 s, then 1 MB/min of growth with +-2 MB of noise
+            long rss = s < 120 ? 100 * MB + s * MB : 220 * MB + (long) ((s - 120) / 60.0 * MB) + (long) ((noise.nextDouble() - 0.5) * 4 * MB);
+            samples.add(new MemorySample(s, "trainer", 7, rss, 50 * MB + s));
+            samples.add(new MemorySample(s, "teacher-service", 8, 10 * MB * (s + 1), -1));
+        }
+        MemoryTrend trend = MemoryTrend.of("trainer", samples, 120);
+        assertEquals(49, trend.samples());
+        assertEquals(1.0, trend.rssSlopeMbPerMinute(), 0.3);
+        assertEquals(50 * MB + 120, trend.startHeapBytes());
+        assertEquals(50 * MB + 600, trend.endHeapBytes());
+        assertNull(MemoryTrend.of("trainer", samples, 600));
+    }
+}
