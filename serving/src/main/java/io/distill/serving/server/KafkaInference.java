@@ -1,5 +1,6 @@
 package io.distill.serving.server;
 
+import io.distill.core.transactions.TransactionRetry;
 import io.distill.core.deadletter.DeadLetterPublisher;
 import io.distill.core.deadletter.ReasonCode;
 import io.distill.core.registry.RegistryException;
@@ -130,8 +131,10 @@ public final class KafkaInference implements AutoCloseable {
                 producer.beginTransaction();
                 try {
                     answer(records, producer);
-                    producer.sendOffsetsToTransaction(nextOffsets(records), c.groupMetadata());
-                    producer.commitTransaction();
+                    TransactionRetry.untilDone("inference: sending offsets",
+                            () -> producer.sendOffsetsToTransaction(nextOffsets(records), c.groupMetadata()),
+                            () -> running);
+                    TransactionRetry.untilDone("inference: commit", producer::commitTransaction, () -> running);
                 } catch (ProducerFencedException e) {
                     throw e;
                 } catch (RegistryException e) {

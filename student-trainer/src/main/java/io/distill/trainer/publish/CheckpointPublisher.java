@@ -1,5 +1,6 @@
 package io.distill.trainer.publish;
 
+import io.distill.core.transactions.TransactionRetry;
 import io.distill.core.checkpoint.ChunkedBlob;
 import io.distill.core.checkpoint.store.BlobStore;
 import io.distill.core.checkpoint.store.ManifestKeys;
@@ -85,8 +86,9 @@ public final class CheckpointPublisher {
             for (Blob b : blobs) {
                 published.add(send(b.draft(), b.blob()));
             }
-            producer.sendOffsetsToTransaction(offsets, group);
-            producer.commitTransaction();
+            TransactionRetry.untilDone("publishing " + what + ": sending offsets",
+                    () -> producer.sendOffsetsToTransaction(offsets, group), () -> true);
+            TransactionRetry.untilDone("publishing " + what + ": commit", producer::commitTransaction, () -> true);
             return published;
         } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
             throw e;
@@ -132,7 +134,7 @@ public final class CheckpointPublisher {
             for (CheckpointManifest m : manifests) {
                 retirement.tombstoneManifest(m.getModelName(), m.getVersion());
             }
-            producer.commitTransaction();
+            TransactionRetry.untilDone("retiring " + what + ": commit", producer::commitTransaction, () -> true);
         } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
             throw e;
         } catch (KafkaException e) {
@@ -144,7 +146,8 @@ public final class CheckpointPublisher {
             for (CheckpointManifest m : manifests) {
                 retirement.removeChunks(m);
             }
-            producer.commitTransaction();
+            TransactionRetry.untilDone("removing chunks of " + what + ": commit", producer::commitTransaction,
+                    () -> true);
         } catch (ProducerFencedException | OutOfOrderSequenceException | AuthorizationException e) {
             throw e;
         } catch (IOException | KafkaException e) {

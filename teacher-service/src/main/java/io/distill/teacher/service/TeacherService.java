@@ -20,6 +20,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import io.distill.core.transactions.TransactionRetry;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
@@ -330,8 +331,10 @@ public final class TeacherService implements Runnable, AutoCloseable {
                     producer.beginTransaction();
                     inTransaction = true;
                 }
-                producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-                producer.commitTransaction();
+                String who = "teacher " + teacher.id();
+                TransactionRetry.untilDone(who + ": sending offsets",
+                        () -> producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata()), () -> running);
+                TransactionRetry.untilDone(who + ": commit", producer::commitTransaction, () -> running);
                 inTransaction = false;
             } else {
                 producer.flush();
@@ -346,6 +349,10 @@ public final class TeacherService implements Runnable, AutoCloseable {
         } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
                 | AuthorizationException | UnsupportedVersionException fatal) {
             throw fatal;
+        } catch (org.apache.kafka.common.errors.TimeoutException stopping) {
+            // only thrown once stopping: a timed-out commit must not be aborted (it may have completed)
+            log.warn("teacher {}: commit timed out while stopping; the coordinator settles it", teacher.id());
+            inTransaction = false;
         } catch (KafkaException e) {
             log.warn("teacher {}: commit failed ({}); rewinding to the last committed offsets", teacher.id(),
                     e.toString());
