@@ -197,7 +197,13 @@ public final class ConvTeacherTrainer {
                         NDArray logits = trainer.forward(new NDList(inputs)).singletonOrThrow();
                         NDArray loss = trainer.getLoss().evaluate(new NDList(labels), new NDList(logits));
                         collector.backward(loss);
-                        lossSum += loss.getFloat();
+                        float value = loss.getFloat();
+                        if (!Float.isFinite(value)) {
+                            throw new IllegalStateException("training teacher " + options.id() + " diverged: loss "
+                                    + value + " at step " + (step + 1) + " (epoch " + epoch + "); lower the learning "
+                                    + "rate or lengthen the warm-up");
+                        }
+                        lossSum += value;
                         lossCount++;
                     }
                     trainer.step();
