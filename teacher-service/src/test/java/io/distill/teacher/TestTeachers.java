@@ -22,12 +22,17 @@ public final class TestTeachers {
     private TestTeachers() {}
 
     /** @return the directory of a tiny convolutional teacher with the given id and seed */
-    public static synchronized Path tinyDir(String id, long seed) {
+    public static Path tinyDir(String id, long seed) {
+        return tinyDir(id, seed, "{\"channels\":[4],\"dense\":16}");
+    }
+
+    /** @return the directory of a tiny teacher of the cnn family with the given parameters */
+    public static synchronized Path tinyDir(String id, long seed, String cnnParams) {
         Path dir = Path.of("target", "test-teachers", id).toAbsolutePath();
         if (Files.isRegularFile(dir.resolve(TeacherDescriptor.FILE_NAME))) {
             return dir;
         }
-        ArchitectureSpec spec = ArchitectureSpec.fromJson("cnn", "{\"channels\":[4],\"dense\":16}");
+        ArchitectureSpec spec = ArchitectureSpec.fromJson("cnn", cnnParams);
         TeacherTrainingOptions options = new TeacherTrainingOptions(id, spec, seed, 1, 64, 0.003f, 2000, 1000);
         try {
             new ConvTeacherTrainer(options, Device.cpu(), ProgressBar.silent()).trainAndSave(dir);

@@ -8,6 +8,7 @@ import ai.djl.nn.Blocks;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -21,23 +22,29 @@ import java.util.Set;
  *
  * <p>Parameters: {@code channels} (output channels per conv block, default [32, 64]), {@code
  * kernel} (odd square kernel size, default 3), {@code dense} (width of the hidden dense layer,
- * default 128) and {@code dropout} (rate before the output layer, default 0).
+ * default 128), {@code dropout} (rate before the output layer, default 0) and {@code batchNorm}
+ * (batch normalisation after each convolution, default false; written into the canonical JSON only
+ * when true, so specs and checkpoints from before the option keep their exact form).
  *
  * <p>Input: {@code [C, H, W]}, {@code [H, W]} (one channel) or {@code [N]} with N a perfect square
  * (one channel of √N × √N, e.g. a flat 784-pixel image). The input is reshaped to {@code (B, C, H,
  * W)}.
  *
- * <p>Network: per entry of {@code channels}, {@code Conv2d(k×k, padding k/2, stride 1) → ReLU →
- * MaxPool(2×2, stride 2)} (each pool halves H and W, rounding down); then {@code flatten →
- * Linear(dense) → ReLU [→ Dropout] → Linear(C)}. Parameters: per conv {@code c_in·c_out·k² +
- * c_out}, then {@code c_last·H'·W'·dense + dense} and {@code dense·C + C}.
+ * <p>Network: per entry of {@code channels}, {@code Conv2d(k×k, padding k/2, stride 1) [→
+ * BatchNorm(channel axis, ε 1e-5)] → ReLU → MaxPool(2×2, stride 2)} (each pool halves H and W,
+ * rounding down); then {@code flatten → Linear(dense) → ReLU [→ Dropout] → Linear(C)}. Parameters:
+ * per conv {@code c_in·c_out·k² + c_out} (plus {@code 4·c_out} with batch norm: γ, β, running mean
+ * and running variance), then {@code c_last·H'·W'·dense + dense} and {@code dense·C + C}.
  */
 public final class CnnFamily implements ArchitectureFamily {
 
     /** The family name. */
     public static final String NAME = "cnn";
 
-    private static final Set<String> KNOWN = Set.of("channels", "kernel", "dense", "dropout");
+    /** Epsilon of the batch normalisation layers (also what an exported equivalent must use). */
+    public static final float BATCH_NORM_EPSILON = 1e-5f;
+
+    private static final Set<String> KNOWN = Set.of("channels", "kernel", "dense", "dropout", "batchNorm");
 
     @Override
     public String name() {
@@ -56,6 +63,9 @@ public final class CnnFamily implements ArchitectureFamily {
         out.put("kernel", kernel);
         out.put("dense", Params.intParam(NAME, params, "dense", 128, 1));
         out.put("dropout", Params.rate(NAME, params, "dropout", 0.0));
+        if (Params.flag(NAME, params, "batchNorm", false)) {
+            out.put("batchNorm", true);
+        }
         return out;
     }
 
@@ -90,6 +100,7 @@ public final class CnnFamily implements ArchitectureFamily {
         spatialAfterPools(spec, chw);
         int kernel = spec.getInt("kernel");
         double dropout = spec.getDouble("dropout");
+        boolean batchNorm = batchNorm(spec);
         Shape image = new Shape(-1, chw[0], chw[1], chw[2]);
         SequentialBlock net = new SequentialBlock();
         net.add(list -> new NDList(list.singletonOrThrow().reshape(image)), "toImage");
@@ -100,6 +111,9 @@ public final class CnnFamily implements ArchitectureFamily {
                     .optStride(new Shape(1, 1))
                     .setFilters(channels)
                     .build());
+            if (batchNorm) {
+                net.add(BatchNorm.builder().optAxis(1).optEpsilon(BATCH_NORM_EPSILON).build());
+            }
             net.add(Activation.reluBlock());
             net.add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)));
         }
@@ -121,13 +135,21 @@ public final class CnnFamily implements ArchitectureFamily {
         long in = chw[0];
         long count = 0;
         for (int channels : spec.getIntList("channels")) {
-            count += in * channels * k2 + channels;
+            count += in * channels * k2 + channels + (batchNorm(spec) ? 4L * channels : 0);
             in = channels;
         }
         long dense = spec.getInt("dense");
         long flat = in * hw[0] * hw[1];
         count += flat * dense + dense;
         return count + dense * numClasses + numClasses;
+    }
+
+    /**
+     * @param spec a cnn spec
+     * @return whether its convolutions are followed by batch normalisation
+     */
+    public static boolean batchNorm(ArchitectureSpec spec) {
+        return spec.params().path("batchNorm").asBoolean(false);
     }
 
     private static int[] spatialAfterPools(ArchitectureSpec spec, int[] chw) {

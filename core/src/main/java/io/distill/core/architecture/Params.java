@@ -65,6 +65,17 @@ final class Params {
         return v;
     }
 
+    static boolean flag(String family, ObjectNode params, String name, boolean dflt) {
+        JsonNode node = params.get(name);
+        if (node == null || node.isNull()) {
+            return dflt;
+        }
+        if (!node.isBoolean()) {
+            throw new IllegalArgumentException(family + ": '" + name + "' must be true or false, found " + node);
+        }
+        return node.booleanValue();
+    }
+
     private static int intValue(String family, String name, JsonNode n, int min) {
         if (!n.isIntegralNumber() || !n.canConvertToInt()) {
             throw new IllegalArgumentException(family + ": '" + name + "' must hold integers, found " + n);

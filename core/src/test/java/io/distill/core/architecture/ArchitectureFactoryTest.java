@@ -80,6 +80,23 @@ class ArchitectureFactoryTest {
     }
 
     @Test
+    void cnnBatchNormIsOptInAndCountsItsRunningStatistics() {
+        ArchitectureSpec plain = ArchitectureSpec.fromJson("cnn", "{\"channels\":[4,8],\"dense\":16,\"batchNorm\":false}");
+        assertEquals("{\"channels\":[4,8],\"dense\":16,\"dropout\":0.0,\"kernel\":3}", plain.canonicalJson());
+        ArchitectureSpec bn = ArchitectureSpec.fromJson("cnn", "{\"channels\":[4,8],\"dense\":16,\"batchNorm\":true}");
+        assertEquals("{\"batchNorm\":true,\"channels\":[4,8],\"dense\":16,\"dropout\":0.0,\"kernel\":3}",
+                bn.canonicalJson());
+        assertNotEquals(plain, bn);
+        int[] input = {1, 28, 28};
+        // 6794 as above plus gamma, beta, running mean and running variance per channel: 4*(4+8) = 48
+        Block block = ArchitectureFactory.buildInitialized(bn, input, 10, manager);
+        assertArrayEquals(new long[] {3, 10}, forwardShape(block, 3, input));
+        assertEquals(6842, ArchitectureFactory.parameterCount(bn, input, 10));
+        assertEquals(6842, ArchitectureFactory.parameterCount(block));
+        assertThrows(IllegalArgumentException.class, () -> ArchitectureSpec.fromJson("cnn", "{\"batchNorm\":1}"));
+    }
+
+    @Test
     void cnnOddSizesRoundDown() {
         ArchitectureSpec spec = ArchitectureSpec.fromJson("cnn", "{\"channels\":[2],\"kernel\":5,\"dense\":3}");
         int[] input = {3, 10, 9};

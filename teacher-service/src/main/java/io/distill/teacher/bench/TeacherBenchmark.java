@@ -41,7 +41,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code distill bench teacher}: the raw DJL batched predictor against the full service path
  * through the real broker (requests in, soft labels out), at three offered loads, plus the latency
- * exactly-once adds over at-least-once.
+ * exactly-once adds over at-least-once: at the first paced load the service runs once with each
+ * guarantee, and an {@link EndToEndLatencyProbe} measures every request's end-to-end latency
+ * (produce → soft label visible to a {@code read_committed} consumer); p50/p99 are printed per run
+ * and as {@code eos_latency_*} / {@code alo_latency_*}.
  */
 @Command(name = "teacher", mixinStandardHelpOptions = true,
         description = {"Benchmark the teacher service: raw batched predictor vs. the service through Kafka.",
@@ -108,6 +111,7 @@ public final class TeacherBenchmark implements Callable<Integer> {
             put("raw_predictor_images_per_s", fmt(raw));
             Run alo = null;
             Run eosAtAloLoad = null;
+            double latencyRate = 0;
             for (String load : loads) {
                 boolean saturate = load.equalsIgnoreCase("saturate");
                 double rate = saturate ? 0 : Double.parseDouble(load) * raw;
@@ -123,8 +127,11 @@ public final class TeacherBenchmark implements Callable<Integer> {
                 put(tag + "_service_over_raw", String.format(Locale.ROOT, "%.3f", run.throughput / rawNearby));
                 put(tag + "_mean_batch_size", String.format(Locale.ROOT, "%.1f", run.meanBatch));
                 put(tag + "_mean_lag_ms", fmt(run.meanLagMs));
+                put(tag + "_latency_p50_ms", fmt(run.p50Ms));
+                put(tag + "_latency_p99_ms", fmt(run.p99Ms));
                 if (!saturate && eosAtAloLoad == null) {
                     eosAtAloLoad = run;
+                    latencyRate = rate;
                     alo = serviceRun(teacher, images, servers, registry, DeliveryGuarantee.AT_LEAST_ONCE, rate);
                 }
             }
@@ -132,6 +139,16 @@ public final class TeacherBenchmark implements Callable<Integer> {
                 put("alo_mean_lag_ms", fmt(alo.meanLagMs));
                 put("eos_mean_lag_ms", fmt(eosAtAloLoad.meanLagMs));
                 put("eos_added_latency_ms", fmt(eosAtAloLoad.meanLagMs - alo.meanLagMs));
+                put("latency_offered_per_s", fmt(latencyRate));
+                // a run that served less than offered fell behind, and its latency measures the backlog
+                put("eos_service_per_s", fmt(eosAtAloLoad.throughput));
+                put("alo_service_per_s", fmt(alo.throughput));
+                put("eos_latency_p50_ms", fmt(eosAtAloLoad.p50Ms));
+                put("eos_latency_p99_ms", fmt(eosAtAloLoad.p99Ms));
+                put("alo_latency_p50_ms", fmt(alo.p50Ms));
+                put("alo_latency_p99_ms", fmt(alo.p99Ms));
+                put("eos_added_latency_p50_ms", fmt(eosAtAloLoad.p50Ms - alo.p50Ms));
+                put("eos_added_latency_p99_ms", fmt(eosAtAloLoad.p99Ms - alo.p99Ms));
             }
         } finally {
             if (stack != null) {
@@ -173,7 +190,7 @@ public final class TeacherBenchmark implements Callable<Integer> {
         }
     }
 
-    private record Run(double throughput, double meanBatch, double meanLagMs) {}
+    private record Run(double throughput, double meanBatch, double meanLagMs, double p50Ms, double p99Ms) {}
 
     private Run serviceRun(TeacherModel teacher, FashionMnist.Split images, String servers, String registryUrl,
             DeliveryGuarantee guarantee, double rate) throws Exception {
@@ -196,35 +213,48 @@ public final class TeacherBenchmark implements Callable<Integer> {
                     1, 4 * batchSize * 8, Duration.ofMillis(100), SoftLabelForm.DENSE, 5, 1.0, Duration.ZERO,
                     Duration.ofSeconds(30));
             TeacherMetrics metrics = new TeacherMetrics(new SimpleMeterRegistry(), teacher.id());
-            TeacherService service = new TeacherService(settings, teacher, TeacherCodecs.of(topics, registry), metrics);
-            if (rate == 0) {
-                produce(producer, topics, catalogue, images, 0);
+            try (EndToEndLatencyProbe probe = new EndToEndLatencyProbe(servers, catalogue.softLabels(), partitions,
+                    topics.softLabels().keyDeserializer())) {
+                return serviceRun(teacher, images, producer, topics, catalogue, settings, metrics, probe, rate, registry);
             }
-            Thread loop = new Thread(service, "bench-teacher");
-            loop.start();
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!service.isReady() && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
-            long start;
-            if (rate == 0) {
-                while (metrics.labelledCount() == 0) {
-                    Thread.sleep(1);
-                }
-                start = System.nanoTime();
-                long first = metrics.labelledCount();
-                waitFor(metrics, requests);
-                double seconds = (System.nanoTime() - start) / 1e9;
-                service.stop();
-                return new Run((requests - first) / seconds, metrics.meanBatchSize(), metrics.meanLagMillis());
+        }
+    }
+
+    private Run serviceRun(TeacherModel teacher, FashionMnist.Split images, KafkaProducer<byte[], byte[]> producer,
+            Topics topics, TopicCatalogue catalogue, TeacherServiceSettings settings, TeacherMetrics metrics,
+            EndToEndLatencyProbe probe, double rate, RegistryClient registry) throws Exception {
+        TeacherService service = new TeacherService(settings, teacher, TeacherCodecs.of(topics, registry), metrics);
+        if (rate == 0) {
+            produce(producer, topics, catalogue, images, 0, probe);
+        }
+        Thread loop = new Thread(service, "bench-teacher");
+        loop.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!service.isReady() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        long start;
+        if (rate == 0) {
+            while (metrics.labelledCount() == 0) {
+                Thread.sleep(1);
             }
             start = System.nanoTime();
-            produce(producer, topics, catalogue, images, rate);
+            long first = metrics.labelledCount();
             waitFor(metrics, requests);
             double seconds = (System.nanoTime() - start) / 1e9;
+            probe.awaitSeen(requests, Duration.ofSeconds(30));
             service.stop();
-            return new Run(requests / seconds, metrics.meanBatchSize(), metrics.meanLagMillis());
+            return new Run((requests - first) / seconds, metrics.meanBatchSize(), metrics.meanLagMillis(),
+                    probe.quantileMillis(0.5), probe.quantileMillis(0.99));
         }
+        start = System.nanoTime();
+        produce(producer, topics, catalogue, images, rate, probe);
+        waitFor(metrics, requests);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        probe.awaitSeen(requests, Duration.ofSeconds(30));
+        service.stop();
+        return new Run(requests / seconds, metrics.meanBatchSize(), metrics.meanLagMillis(),
+                probe.quantileMillis(0.5), probe.quantileMillis(0.99));
     }
 
     private static void waitFor(TeacherMetrics metrics, int n) throws InterruptedException {
@@ -236,7 +266,7 @@ public final class TeacherBenchmark implements Callable<Integer> {
 
     /** Sends the requests, paced at {@code rate} per second (0: as fast as possible). */
     private void produce(KafkaProducer<byte[], byte[]> producer, Topics topics, TopicCatalogue catalogue,
-            FashionMnist.Split images, double rate) throws InterruptedException {
+            FashionMnist.Split images, double rate, EndToEndLatencyProbe probe) throws InterruptedException {
         long start = System.nanoTime();
         for (int i = 0; i < requests; i++) {
             if (rate > 0) {
@@ -251,8 +281,10 @@ public final class TeacherBenchmark implements Callable<Integer> {
                     .setTask("fashion-mnist").setEventTime(Instant.now())
                     .setInput(TensorCodec.encode(images.images()[i % images.size()], 1, 28, 28))
                     .setMetadata(Map.of()).build();
-            producer.send(new ProducerRecord<>(catalogue.requests(), topics.requests().serializeKey(id),
-                    topics.requests().serializeValue(request)));
+            byte[] key = topics.requests().serializeKey(id);
+            byte[] value = topics.requests().serializeValue(request);
+            probe.sent(id);
+            producer.send(new ProducerRecord<>(catalogue.requests(), key, value));
         }
         producer.flush();
     }

@@ -6,6 +6,7 @@ import io.distill.teacher.model.TeacherDescriptor;
 import io.distill.teacher.train.ConvTeacherTrainer;
 import io.distill.teacher.train.ProgressBar;
 import io.distill.teacher.train.TeacherTrainingOptions;
+import io.distill.teacher.train.TrainingRecipe;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -27,7 +28,8 @@ public final class TeacherTrainCommand implements Callable<Integer> {
     String arch;
 
     @Option(names = "--arch-params", description = "JSON parameters of the family; default for cnn: "
-            + "{\"channels\":[32,64],\"kernel\":3,\"dense\":256,\"dropout\":0.3}.")
+            + "{\"channels\":[32,64],\"kernel\":3,\"dense\":256,\"dropout\":0.3}. The cnn family also takes "
+            + "\"batchNorm\":true (batch normalisation after each convolution; default false).")
     String archParams;
 
     @Option(names = "--seed", defaultValue = "1", description = "Random seed. Default: ${DEFAULT-VALUE}.")
@@ -41,6 +43,31 @@ public final class TeacherTrainCommand implements Callable<Integer> {
 
     @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
     float learningRate;
+
+    @Option(names = "--lr-schedule", defaultValue = "cosine",
+            description = "Learning-rate schedule: cosine (decay to 0 over the run after the warm-up) or fixed. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    String lrSchedule;
+
+    @Option(names = "--warmup-epochs", defaultValue = "1",
+            description = "Epochs of linear learning-rate warm-up from 0 (fractional allowed, 0: none). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    double warmupEpochs;
+
+    @Option(names = "--augment-shift", defaultValue = "2",
+            description = "Shift each training image by a random -N..N pixels on both axes (0: off). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int augmentShift;
+
+    @Option(names = "--augment-flip", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Mirror half of the training images horizontally (--no-augment-flip: off). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    boolean augmentFlip;
+
+    @Option(names = "--time-budget-minutes", defaultValue = "0",
+            description = "Stop training after this many minutes even if epochs remain; the learning-rate schedule "
+                    + "follows the budget so the run still ends annealed (0: no budget). Default: ${DEFAULT-VALUE}.")
+    double timeBudgetMinutes;
 
     @Option(names = "--train-limit", defaultValue = "0",
             description = "Use only the first N training images (0: all 60,000).")
@@ -78,10 +105,12 @@ public final class TeacherTrainCommand implements Callable<Integer> {
             return 0;
         }
         ArchitectureSpec spec = ArchitectureSpec.fromJson(arch, archParams != null ? archParams : defaultParams(arch));
+        TrainingRecipe recipe = new TrainingRecipe(lrSchedule, warmupEpochs, augmentShift, augmentFlip,
+                Math.round(timeBudgetMinutes * 60));
         TeacherTrainingOptions options =
-                new TeacherTrainingOptions(id, spec, seed, epochs, batchSize, learningRate, trainLimit, 0);
-        System.out.printf("training teacher %s: %s, seed %d, %d epochs, batch %d, lr %s -> %s%n", id, spec, seed,
-                epochs, batchSize, learningRate, dir);
+                new TeacherTrainingOptions(id, spec, seed, epochs, batchSize, learningRate, trainLimit, 0, recipe);
+        System.out.printf("training teacher %s: %s, seed %d, %d epochs, batch %d, lr %s, %s -> %s%n", id, spec, seed,
+                epochs, batchSize, learningRate, recipe, dir);
         TeacherDescriptor descriptor = new ConvTeacherTrainer(options, DeviceSelection.resolve(device),
                 new ProgressBar(System.err, !quiet)).trainAndSave(dir);
         printSummary(descriptor, dir);

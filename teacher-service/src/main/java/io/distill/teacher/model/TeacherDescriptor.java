@@ -75,6 +75,16 @@ public record TeacherDescriptor(
                 inputShape, architectureFamily, architectureSpec, seed, epochs, testAccuracy, trainingSeconds);
     }
 
+    /**
+     * @param newFormat the format of another file holding the same network
+     * @param newModelFile that file's name
+     * @return a copy describing that file; its version becomes the file's content hash when loaded
+     */
+    public TeacherDescriptor withModelFile(TeacherFormat newFormat, String newModelFile) {
+        return new TeacherDescriptor(id, null, newFormat, newModelFile, labelSpaceId, labelSpaceVersion, classNames,
+                inputShape, architectureFamily, architectureSpec, seed, epochs, testAccuracy, trainingSeconds);
+    }
+
     /** @return a copy with another id */
     public TeacherDescriptor withId(String newId) {
         return new TeacherDescriptor(newId, version, format, modelFile, labelSpaceId, labelSpaceVersion, classNames,

@@ -114,7 +114,50 @@ public final class TeacherLoader {
             throw new TeacherLoadException("teacher " + descriptor.id() + ": " + format + " model " + weights
                     + " cannot be loaded by DJL's " + format.engine() + " engine: " + e.getMessage(), e);
         }
-        return new TeacherModel(descriptor, model, device);
+        TeacherModel teacher = new TeacherModel(descriptor, model, device);
+        try {
+            checkShapes(teacher, format, weights);
+        } catch (TeacherLoadException e) {
+            teacher.close();
+            throw e;
+        }
+        return teacher;
+    }
+
+    /**
+     * A graph declares no shapes DJL can read, so one all-zero input of the descriptor's shape is run
+     * through it: a teacher whose graph does not take that input or does not give one score per
+     * class of the label space is refused at load time, not on the first request.
+     */
+    private static void checkShapes(TeacherModel teacher, TeacherFormat format, Path weights) {
+        int elements = 1;
+        for (int d : teacher.inputShape()) {
+            elements *= d;
+        }
+        String expected = "input (1, " + java.util.Arrays.toString(teacher.inputShape()).replaceAll("[\\[\\]]", "")
+                + ") -> " + teacher.numClasses() + " class scores";
+        float[][] out;
+        try (TeacherInference inference = teacher.newInference()) {
+            out = inference.logProbabilities(new float[1][elements]);
+        } catch (Exception e) {
+            throw new TeacherLoadException("teacher " + teacher.id() + ": " + format + " model " + weights
+                    + " does not fit its descriptor (" + expected + "): " + rootMessage(e), e);
+        }
+        if (out.length != 1 || out[0].length != teacher.numClasses()) {
+            throw new TeacherLoadException("teacher " + teacher.id() + ": " + format + " model " + weights
+                    + " gives " + (out.length == 0 ? 0 : out[0].length) + " class scores per input but its descriptor's"
+                    + " label space " + teacher.labelSpace().getId() + " has " + teacher.numClasses() + " classes");
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        int newline = m.indexOf('\n');
+        return newline > 0 ? m.substring(0, newline) : m;
     }
 
     private static void requireEngine(TeacherFormat format, Path location) {

@@ -15,7 +15,6 @@ import ai.djl.training.Trainer;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import io.distill.core.architecture.ArchitectureFactory;
 import io.distill.core.checkpoint.BlockParameters;
 import io.distill.core.checkpoint.Checkpoint;
@@ -42,7 +41,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Trains a teacher on Fashion-MNIST with DJL (Trainer, GradientCollector, one sub-manager per batch,
- * Adam, softmax cross-entropy), measures its test accuracy, and saves it as a teacher directory:
+ * Adam, softmax cross-entropy, the {@link TrainingRecipe}'s learning-rate schedule and
+ * augmentation), measures its test accuracy, and saves it as a teacher directory:
  * core's checkpoint container ({@value #WEIGHTS_FILE}: architecture, parameters, label space) plus
  * the {@link TeacherDescriptor} with the accuracy and training time.
  */
@@ -83,16 +83,19 @@ public final class ConvTeacherTrainer {
         long start = System.nanoTime();
         Engine.getInstance().setRandomSeed((int) options.seed());
         Checkpoint checkpoint;
+        int stepsPerEpoch = (train.size() + options.batchSize() - 1) / options.batchSize();
+        LearningRateSchedule schedule = options.recipe().learningRate(options.learningRate(), options.epochs());
+        long steps;
         try (Model model = Model.newInstance(options.id(), device, "PyTorch")) {
             Block block = ArchitectureFactory.build(options.architecture(), shape, classes);
             model.setBlock(block);
             DefaultTrainingConfig config = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-                    .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(options.learningRate())).build())
+                    .optOptimizer(Optimizer.adam().optLearningRateTracker(schedule).build())
                     .optInitializer(new XavierInitializer(), Parameter.Type.WEIGHT)
                     .optDevices(new Device[] {device});
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(ArchitectureFactory.batchShape(options.batchSize(), shape));
-                fit(trainer, train, shape);
+                steps = fit(trainer, train, shape, schedule);
             }
             checkpoint = Checkpoint.builder()
                     .architecture(options.architecture())
@@ -102,7 +105,10 @@ public final class ConvTeacherTrainer {
                     .parameters(BlockParameters.export(block))
                     .metadata("teacherId", options.id())
                     .metadata("seed", Long.toString(options.seed()))
-                    .metadata("epochs", Integer.toString(options.epochs()))
+                    .metadata("epochs", Integer.toString(epochsRun(steps, stepsPerEpoch)))
+                    .metadata("steps", steps + " of " + (long) stepsPerEpoch * options.epochs())
+                    .metadata("recipe", options.recipe() + ", batch " + options.batchSize() + ", lr "
+                            + options.learningRate())
                     .build();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -116,7 +122,7 @@ public final class ConvTeacherTrainer {
                 TeacherLoader.contentVersion(directory.resolve(WEIGHTS_FILE)), TeacherFormat.DJL, WEIGHTS_FILE,
                 labelSpace.getId(), labelSpace.getVersion(), FashionMnist.CLASS_NAMES, shape,
                 options.architecture().family(), options.architecture().canonicalJson(), options.seed(),
-                options.epochs(), null, null);
+                epochsRun(steps, stepsPerEpoch), null, null);
         descriptor.write(directory);
 
         // Evaluate the saved teacher, exactly as the service will load it.
@@ -127,12 +133,23 @@ public final class ConvTeacherTrainer {
         descriptor = descriptor.withTraining(accuracy, seconds);
         descriptor.write(directory);
         log.info("teacher {} ({}): test accuracy {} after {} epochs, trained in {} s", options.id(),
-                options.architecture(), String.format(Locale.ROOT, "%.4f", accuracy), options.epochs(),
+                options.architecture(), String.format(Locale.ROOT, "%.4f", accuracy),
+                String.format(Locale.ROOT, "%.2f", steps / (double) stepsPerEpoch),
                 String.format(Locale.ROOT, "%.1f", seconds));
         return descriptor;
     }
 
-    private void fit(Trainer trainer, FashionMnist.Split train, int[] shape) {
+    /** @return epochs begun: the planned ones, or fewer when the time budget ended the run */
+    private static int epochsRun(long steps, int stepsPerEpoch) {
+        return (int) ((steps + stepsPerEpoch - 1) / stepsPerEpoch);
+    }
+
+    /**
+     * Runs the planned epochs, or until the recipe's time budget is spent.
+     *
+     * @return the optimiser steps taken
+     */
+    private long fit(Trainer trainer, FashionMnist.Split train, int[] shape, LearningRateSchedule schedule) {
         int n = train.size();
         int batch = options.batchSize();
         int perImage = FashionMnist.IMAGE_SIZE;
@@ -147,15 +164,29 @@ public final class ConvTeacherTrainer {
         FloatBuffer x = ByteBuffer.allocateDirect(batch * perImage * Float.BYTES).order(ByteOrder.nativeOrder())
                 .asFloatBuffer();
         float[] y = new float[batch];
-        for (int epoch = 1; epoch <= options.epochs(); epoch++) {
+        TrainingRecipe recipe = options.recipe();
+        ImageAugmentation augmentation = recipe.augments()
+                ? new ImageAugmentation(chw(shape), recipe.shiftPixels(), recipe.horizontalFlip())
+                : null;
+        float[] augmented = new float[perImage];
+        double budget = recipe.timeBudgetSeconds();
+        boolean outOfTime = false;
+        for (int epoch = 1; epoch <= options.epochs() && !outOfTime; epoch++) {
             shuffle(order, random);
             double lossSum = 0;
             int lossCount = 0;
-            for (int from = 0; from < n; from += batch) {
+            for (int from = 0; from < n && !outOfTime; from += batch) {
+                double used = (System.nanoTime() - started) / 1e9;
+                schedule.progress(Math.max(step / (double) totalSteps, budget > 0 ? used / budget : 0));
                 int size = Math.min(batch, n - from);
                 x.clear();
                 for (int i = 0; i < size; i++) {
-                    x.put(train.images()[order[from + i]]);
+                    float[] image = train.images()[order[from + i]];
+                    if (augmentation != null) {
+                        augmentation.apply(image, augmented, random);
+                        image = augmented;
+                    }
+                    x.put(image);
                     y[i] = train.labels()[order[from + i]];
                 }
                 x.flip();
@@ -166,21 +197,35 @@ public final class ConvTeacherTrainer {
                         NDArray logits = trainer.forward(new NDList(inputs)).singletonOrThrow();
                         NDArray loss = trainer.getLoss().evaluate(new NDList(labels), new NDList(logits));
                         collector.backward(loss);
-                        lossSum += loss.getFloat();
+                        float value = loss.getFloat();
+                        if (!Float.isFinite(value)) {
+                            throw new IllegalStateException("training teacher " + options.id() + " diverged: loss "
+                                    + value + " at step " + (step + 1) + " (epoch " + epoch + "); lower the learning "
+                                    + "rate or lengthen the warm-up");
+                        }
+                        lossSum += value;
                         lossCount++;
                     }
                     trainer.step();
                 }
                 step++;
                 double elapsed = (System.nanoTime() - started) / 1e9;
+                outOfTime = budget > 0 && elapsed >= budget;
                 progress.update(step, totalSteps, String.format(Locale.ROOT,
                         "epoch %d/%d loss %.3f %.0f img/s", epoch, options.epochs(), lossSum / lossCount,
                         step * (double) batch / Math.max(elapsed, 1e-9)));
             }
-            log.debug("teacher {} epoch {}: mean loss {}", options.id(), epoch, lossSum / Math.max(1, lossCount));
+            log.info("teacher {} epoch {}/{}: mean loss {}, learning rate {}, {} s", options.id(), epoch,
+                    options.epochs(), String.format(Locale.ROOT, "%.4f", lossSum / Math.max(1, lossCount)),
+                    schedule.rate(), String.format(Locale.ROOT, "%.0f", (System.nanoTime() - started) / 1e9));
         }
-        progress.finish(String.format(Locale.ROOT, "trained %s: %d epochs in %.0f s", options.id(), options.epochs(),
-                (System.nanoTime() - started) / 1e9));
+        if (outOfTime) {
+            log.info("teacher {}: time budget of {} s spent after {} of {} steps", options.id(), (long) budget, step,
+                    totalSteps);
+        }
+        progress.finish(String.format(Locale.ROOT, "trained %s: %.2f epochs in %.0f s", options.id(),
+                step / (double) ((n + batch - 1) / batch), (System.nanoTime() - started) / 1e9));
+        return step;
     }
 
     /**
@@ -207,6 +252,10 @@ public final class ConvTeacherTrainer {
             throw new IllegalStateException("evaluating teacher " + teacher.id() + " failed: " + e.getMessage(), e);
         }
         return split.size() == 0 ? 0 : (double) correct / split.size();
+    }
+
+    private static int[] chw(int[] shape) {
+        return shape.length == 3 ? shape : new int[] {1, shape[shape.length - 2], shape[shape.length - 1]};
     }
 
     private static FashionMnist.Split limit(FashionMnist.Split split, int limit) {

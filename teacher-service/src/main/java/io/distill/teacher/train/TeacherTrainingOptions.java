@@ -13,6 +13,7 @@ import io.distill.core.architecture.ArchitectureSpec;
  * @param learningRate Adam learning rate
  * @param trainLimit use at most this many training images (0 = all)
  * @param testLimit evaluate on at most this many test images (0 = all)
+ * @param recipe learning-rate schedule and augmentation
  */
 public record TeacherTrainingOptions(
         String id,
@@ -22,9 +23,17 @@ public record TeacherTrainingOptions(
         int batchSize,
         float learningRate,
         int trainLimit,
-        int testLimit) {
+        int testLimit,
+        TrainingRecipe recipe) {
+
+    /** Options with the {@link TrainingRecipe#PLAIN plain} recipe (constant rate, no augmentation). */
+    public TeacherTrainingOptions(String id, ArchitectureSpec architecture, long seed, int epochs, int batchSize,
+            float learningRate, int trainLimit, int testLimit) {
+        this(id, architecture, seed, epochs, batchSize, learningRate, trainLimit, testLimit, TrainingRecipe.PLAIN);
+    }
 
     public TeacherTrainingOptions {
+        recipe = recipe == null ? TrainingRecipe.PLAIN : recipe;
         if (id == null || !id.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
             throw new IllegalArgumentException("teacher id must be letters, digits, '.', '_' or '-': " + id);
         }
