@@ -149,6 +149,14 @@ public final class StudentNetwork implements AutoCloseable {
     public StepResult train(List<Sample> samples, float alpha, float temperature, AdaptiveWeighting weighting,
                             float[][] peerLogProbs, float[] peerMask, float beta) {
         GradMode.disableOnThisThread();
+        boolean anyTarget = peerLogProbs != null && beta > 0;
+        for (int i = 0; i < samples.size() && !anyTarget; i++) {
+            anyTarget = samples.get(i).hasTeacher() || samples.get(i).hasHardLabel();
+        }
+        if (!anyTarget) {
+            // Nothing to learn (e.g. hard-labels-only training and no label in this batch yet): no step is taken.
+            return new StepResult(0f, 0.0);
+        }
         int b = samples.size();
         float[] x = new float[b * inputSize];
         float[] teacher = new float[b * numClasses];

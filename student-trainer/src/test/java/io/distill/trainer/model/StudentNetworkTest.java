@@ -68,6 +68,24 @@ class StudentNetworkTest {
     }
 
     @Test
+    void aBatchWithNothingToLearnTakesNoStep() {
+        try (StudentNetwork net = newStudent(4)) {
+            List<Sample> nothing = train.subList(0, 32).stream()
+                    .map(s -> new Sample(s.requestId(), s.input(), null, Sample.NO_LABEL, 1f)).toList();
+            double[][] before = net.logProbs(holdout.subList(0, 20));
+            StudentNetwork.StepResult r = net.train(nothing, 0f, 4f, AdaptiveWeighting.NONE);
+            assertEquals(0f, r.loss());
+            assertEquals(0, net.optimizerSteps());
+            assertArrayEquals(flatten(before), flatten(net.logProbs(holdout.subList(0, 20))), 0);
+            // one labelled sample is enough for a step
+            List<Sample> one = new java.util.ArrayList<>(nothing);
+            one.set(0, new Sample("labelled", train.get(0).input(), null, train.get(0).hardLabel(), 1f));
+            net.train(one, 0f, 4f, AdaptiveWeighting.NONE);
+            assertEquals(1, net.optimizerSteps());
+        }
+    }
+
+    @Test
     void checkpointRestoresParametersAndOptimizerStateExactly() throws Exception {
         try (StudentNetwork a = newStudent(2); StudentNetwork b = newStudent(3)) {
             epochs(a, train.subList(0, 640), 1);

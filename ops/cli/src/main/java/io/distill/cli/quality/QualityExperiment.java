@@ -106,6 +106,10 @@ public final class QualityExperiment {
     public Result run(EmbeddedStack stack) throws Exception {
         Instant started = Instant.now();
         Files.createDirectories(runDir);
+        // a fresh run: no topology state and no role logs of an earlier one
+        for (String old : List.of("state-p1", "state-p2", "state-p3", "logs")) {
+            deleteTree(runDir.resolve(old));
+        }
         FashionMnist.Split train = limit(FashionMnist.train(), settings.trainImages());
         FashionMnist.Split test = FashionMnist.test();
         Set<StudentRow.Pipeline> pipelines = new LinkedHashSet<>();
@@ -304,6 +308,17 @@ public final class QualityExperiment {
         }
         return new FashionMnist.Split(split.name(), java.util.Arrays.copyOf(split.images(), n),
                 java.util.Arrays.copyOf(split.labels(), n));
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     static int freePort() throws IOException {
