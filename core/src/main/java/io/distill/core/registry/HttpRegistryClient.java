@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Only what the Confluent API documents is relied upon: ids are treated as opaque (Apicurio's are
  * content ids, shared by subjects holding the same schema), and an incompatible registration is
- * recognised by HTTP 409 alone (Apicurio's body carries {@code error_code} 0).
+ * recognised by HTTP 409 alone (Apicurio's body carries {@code error_code} 0), once a lookup shows that the
+ * schema is not registered under the subject after all (the loser of two concurrent first registrations is
+ * answered 409 too).
  *
  * <p>Connection failures, timeouts and HTTP 5xx/408/429 are retried with exponential backoff, trying
  * the next base URL each time, until the configured maximum wait is spent; then {@link
@@ -54,6 +56,8 @@ public final class HttpRegistryClient implements RegistryClient {
   private static final Logger log = LoggerFactory.getLogger(HttpRegistryClient.class);
   static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Registrations answered 409 are retried this often while the schema is not found under the subject. */
+  private static final int REGISTER_CONFLICT_ATTEMPTS = 3;
 
   /** Waits between retries; replaced in tests so nothing really sleeps. */
   @FunctionalInterface
@@ -113,8 +117,20 @@ public final class HttpRegistryClient implements RegistryClient {
       return cached;
     }
     Answer a = send("POST", "/subjects/" + enc(subject) + "/versions", schemaBody(schema));
-    if (a.status() == 409) {
-      throw new IncompatibleSchemaException(subject, message(a), errorCode(a));
+    for (int attempt = 1; a.status() == 409; attempt++) {
+      // A 409 is also how a registry may answer the loser of two concurrent first registrations of the same
+      // schema (Apicurio: "artifact ... already exists"): the schema is then there, and its id is the answer.
+      Optional<RegisteredSchema> existing = lookup(subject, schema);
+      if (existing.isPresent()) {
+        log.debug("registration under subject '{}' raced another; the schema is registered as id {}", subject,
+            existing.get().id());
+        idsBySubjectSchema.putIfAbsent(key, existing.get().id());
+        return existing.get().id();
+      }
+      if (attempt >= REGISTER_CONFLICT_ATTEMPTS) {
+        throw new IncompatibleSchemaException(subject, message(a), errorCode(a));
+      }
+      a = send("POST", "/subjects/" + enc(subject) + "/versions", schemaBody(schema));
     }
     if (a.status() == 422) {
       throw new InvalidSchemaException("registry refused the schema for subject '" + subject + "': " + message(a), 422, errorCode(a), null);

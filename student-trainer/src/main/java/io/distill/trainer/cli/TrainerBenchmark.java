@@ -113,6 +113,8 @@ public final class TrainerBenchmark implements Callable<Integer> {
         ArchitectureSpec spec = ArchitectureSpecs.parse(architecture, 0.0);
         double bestInMemory = 0;
         double bestStreamed = 0;
+        double[] inMemoryRates = new double[rounds];
+        double[] streamedRates = new double[rounds];
         // Alternating rounds, best of each: on a shared machine other load only ever slows a round down.
         for (int round = 0; round < rounds; round++) {
             double[] rate = new double[1];
@@ -120,9 +122,19 @@ public final class TrainerBenchmark implements Callable<Integer> {
             Thread t = new Thread(() -> rate[0] = inMemory(spec, shape, train, n), "in-memory-loop");
             t.start();
             t.join();
-            bestInMemory = Math.max(bestInMemory, rate[0]);
-            bestStreamed = Math.max(bestStreamed, streamed(name + round, architecture, shape, train, n));
+            inMemoryRates[round] = rate[0];
+            streamedRates[round] = streamed(name + round, architecture, shape, train, n);
+            bestInMemory = Math.max(bestInMemory, inMemoryRates[round]);
+            bestStreamed = Math.max(bestStreamed, streamedRates[round]);
+            results.put(name + ".round_" + round + ".in_memory_samples_per_s",
+                    String.format(Locale.ROOT, "%.0f", inMemoryRates[round]));
+            results.put(name + ".round_" + round + ".streamed_samples_per_s",
+                    String.format(Locale.ROOT, "%.0f", streamedRates[round]));
         }
+        java.util.Arrays.sort(inMemoryRates);
+        java.util.Arrays.sort(streamedRates);
+        results.put(name + ".median_ratio", String.format(Locale.ROOT, "%.3f",
+                streamedRates[rounds / 2] / inMemoryRates[rounds / 2]));
         results.put(name + ".architecture", architecture);
         results.put(name + ".samples_per_round", Integer.toString(n));
         results.put(name + ".in_memory_samples_per_s", String.format(Locale.ROOT, "%.0f", bestInMemory));

@@ -185,14 +185,19 @@ public final class ExampleFeed implements AutoCloseable {
                 }
             }
         } catch (InterruptedException | WakeupException e) {
-            Thread.currentThread().interrupt();
+            // close() woke the consumer up, or the thread was interrupted: the thread ends here
         } catch (RuntimeException e) {
             if (running) {
                 log.error("The prefetch thread failed", e);
                 failure = e;
             }
         } finally {
+            // closed with the interrupt flag clear: an interrupted close gives up on the fetcher and throws
+            boolean interrupted = Thread.interrupted();
             consumer.close(Duration.ofSeconds(5));
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -75,11 +75,16 @@ public final class HoldoutFeed implements AutoCloseable {
                 }
             }
         } catch (InterruptedException | WakeupException e) {
-            Thread.currentThread().interrupt();
+            // close() woke the consumer up, or the thread was interrupted: the thread ends here
         } catch (RuntimeException e) {
             log.error("The hold-out reader failed; evaluation continues on the examples read so far", e);
         } finally {
+            // closed with the interrupt flag clear: an interrupted close gives up on the fetcher and throws
+            boolean interrupted = Thread.interrupted();
             consumer.close(Duration.ofSeconds(5));
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
