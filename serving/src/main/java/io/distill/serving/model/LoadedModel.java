@@ -3,6 +3,7 @@ package io.distill.serving.model;
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
 import ai.djl.translate.TranslateException;
+import io.distill.core.compute.IntraOpThreads;
 import io.distill.schema.CheckpointManifest;
 import io.distill.schema.Precision;
 import org.slf4j.Logger;
@@ -84,6 +85,7 @@ public final class LoadedModel {
 
     /** Class probabilities of each row of {@code inputs} (each row holds {@link #inputSize()} values). */
     public float[][] predict(float[][] inputs) {
+        IntraOpThreads.applyToCurrentThread();
         Predictor<float[][], float[][]> predictor = idle.poll();
         if (predictor == null) {
             predictor = model.newPredictor(new ProbabilitiesTranslator(inputShape));

@@ -22,6 +22,7 @@ import io.distill.core.checkpoint.Checkpoint;
 import io.distill.core.checkpoint.CheckpointFormatException;
 import io.distill.core.checkpoint.NamedTensor;
 import io.distill.core.checkpoint.OptimizerState;
+import io.distill.core.compute.IntraOpThreads;
 import io.distill.schema.LabelSpace;
 import io.distill.trainer.adaptive.AdaptiveWeighting;
 import io.distill.trainer.data.Sample;
@@ -149,6 +150,7 @@ public final class StudentNetwork implements AutoCloseable {
     public StepResult train(List<Sample> samples, float alpha, float temperature, AdaptiveWeighting weighting,
                             float[][] peerLogProbs, float[] peerMask, float beta) {
         GradMode.disableOnThisThread();
+        IntraOpThreads.applyToCurrentThread();
         boolean anyTarget = peerLogProbs != null && beta > 0;
         for (int i = 0; i < samples.size() && !anyTarget; i++) {
             anyTarget = samples.get(i).hasTeacher() || samples.get(i).hasHardLabel();
@@ -245,6 +247,7 @@ public final class StudentNetwork implements AutoCloseable {
     /** Log-probabilities of any block of this architecture, batch by batch, each in its own sub-manager. */
     public static double[][] logProbs(Block block, NDManager manager, int[] inputShape, int numClasses,
                                       List<Sample> samples) {
+        IntraOpThreads.applyToCurrentThread();
         int inputSize = 1;
         for (int d : inputShape) {
             inputSize *= d;

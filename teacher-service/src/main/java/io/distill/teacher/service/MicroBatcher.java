@@ -1,5 +1,6 @@
 package io.distill.teacher.service;
 
+import io.distill.core.compute.IntraOpThreads;
 import io.distill.teacher.model.TeacherInference;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -102,6 +103,7 @@ public final class MicroBatcher implements AutoCloseable {
     }
 
     private void work(Supplier<TeacherInference> inferences) {
+        IntraOpThreads.applyToCurrentThread();
         TeacherInference inference;
         try {
             inference = inferences.get();
