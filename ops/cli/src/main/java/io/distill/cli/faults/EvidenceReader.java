@@ -56,7 +56,8 @@ public final class EvidenceReader {
         Deserializer<SoftLabel> labels = topics.softLabels().valueDeserializer();
         scan.scan(topics.softLabels().name(), committed, r -> {
             SoftLabel label = labels.deserialize(r.topic(), r.value());
-            softLabels.add(new PipelineEvidence.SoftLabelRef(label.getRequestId().toString(), label.getTeacherId().toString()));
+            softLabels.add(new PipelineEvidence.SoftLabelRef(label.getRequestId().toString(), label.getTeacherId().toString(),
+                    "p" + r.partition() + "@" + r.offset() + " produced " + label.getProducedAt()));
         });
 
         List<PipelineEvidence.ExampleRef> examples = new ArrayList<>();

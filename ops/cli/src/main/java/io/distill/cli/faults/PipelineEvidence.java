@@ -35,8 +35,14 @@ public record PipelineEvidence(
         List<CheckpointManifest> manifests,
         Map<Integer, Long> examplesStart) {
 
-    /** One soft label: which request it answers and which teacher gave it. */
-    public record SoftLabelRef(String requestId, String teacherId) {
+    /**
+     * One soft label: which request it answers, which teacher gave it, and where it was read (partition, offset and
+     * the teacher's production time, to tell the copies of a duplicate apart; empty where unknown).
+     */
+    public record SoftLabelRef(String requestId, String teacherId, String where) {
+        public SoftLabelRef(String requestId, String teacherId) {
+            this(requestId, teacherId, "");
+        }
     }
 
     /** One record of examples or holdout; {@code correction} for a late label's {@code LABEL_CORRECTION}. */

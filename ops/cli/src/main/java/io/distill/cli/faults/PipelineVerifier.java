@@ -54,6 +54,7 @@ public final class PipelineVerifier {
 
     private static void checkSoftLabels(PipelineEvidence evidence, Set<String> requests, VerificationReport report) {
         Map<String, Map<String, Integer>> labels = new HashMap<>();
+        Map<String, List<String>> copies = new HashMap<>();
         for (PipelineEvidence.SoftLabelRef label : evidence.softLabels()) {
             report.softLabelsChecked++;
             if (!requests.contains(label.requestId())) {
@@ -61,6 +62,7 @@ public final class PipelineVerifier {
                 continue;
             }
             labels.computeIfAbsent(label.requestId(), k -> new HashMap<>()).merge(label.teacherId(), 1, Integer::sum);
+            copies.computeIfAbsent(label.requestId() + " " + label.teacherId(), k -> new ArrayList<>()).add(label.where());
         }
         for (String id : requests) {
             Map<String, Integer> byTeacher = labels.getOrDefault(id, Map.of());
@@ -70,7 +72,8 @@ public final class PipelineVerifier {
                     report.missing("request %s has no soft label from %s", id, teacher);
                 } else if (n > 1) {
                     for (int i = 1; i < n; i++) {
-                        report.duplicate("request %s has %d soft labels from %s", id, n, teacher);
+                        report.duplicate("request %s has %d soft labels from %s %s", id, n, teacher,
+                                copies.get(id + " " + teacher));
                     }
                 }
             }
