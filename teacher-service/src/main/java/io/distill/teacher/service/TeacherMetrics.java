@@ -28,6 +28,7 @@ public final class TeacherMetrics implements MicroBatcher.BatchObserver {
     private final Timer commitLatency;
     private final Counter failedBatches;
     private final Counter pauses;
+    private final Counter producerRestarts;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger peakInFlight = new AtomicInteger();
     private final LongAdder batches = new LongAdder();
@@ -60,6 +61,9 @@ public final class TeacherMetrics implements MicroBatcher.BatchObserver {
                 .register(registry);
         this.pauses = Counter.builder("distill.teacher.consumer.pauses").tag("teacher", teacherId)
                 .description("Times the consumer paused because too much work was in flight").register(registry);
+        this.producerRestarts = Counter.builder("distill.teacher.producer.restarts").tag("teacher", teacherId)
+                .description("Transactional producers replaced after the coordinator refused the previous one")
+                .register(registry);
         Gauge.builder("distill.teacher.in_flight", inFlight, AtomicInteger::get).tag("teacher", teacherId)
                 .description("Records consumed and not yet committed").register(registry);
     }
@@ -125,6 +129,14 @@ public final class TeacherMetrics implements MicroBatcher.BatchObserver {
 
     public long pauseCount() {
         return (long) pauses.count();
+    }
+
+    public void producerRestarted() {
+        producerRestarts.increment();
+    }
+
+    public long producerRestartCount() {
+        return (long) producerRestarts.count();
     }
 
     /** @return mean inputs per batch since start */

@@ -25,6 +25,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -63,11 +64,22 @@ import java.util.function.Supplier;
  * <p>In-flight work is bounded: when {@code maxInFlight} records are pending the consumer pauses all
  * its partitions (still polling, so it stays in the group) and resumes at half that. A graceful
  * stop pauses, waits for every in-flight batch, commits, and closes.
+ *
+ * <p>A refused producer is replaced, not fatal. The transaction coordinator aborts a transaction that outlives
+ * {@code transaction.timeout.ms} (a broker outage longer than that is enough) and bumps the producer's epoch; the
+ * producer's next call then fails as if fenced ({@code ProducerFencedException}, {@code InvalidProducerEpochException},
+ * or, for a commit racing that abort, {@code InvalidTxnStateException}), although no other instance runs and the open
+ * transaction is already rolled back. The service then drops the open work, starts a new producer with the same
+ * transactional id and re-reads from the committed offsets. A real second instance with the same transactional id
+ * would fence this one again at once: after {@link #MAX_PRODUCER_RESTARTS} replacements within
+ * {@link #PRODUCER_RESTART_WINDOW} the service stops instead of fighting it.
  */
 public final class TeacherService implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TeacherService.class);
     private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
+    static final int MAX_PRODUCER_RESTARTS = 3;
+    static final Duration PRODUCER_RESTART_WINDOW = Duration.ofMinutes(10);
 
     private final TeacherServiceSettings settings;
     private final TeacherModel teacher;
@@ -92,6 +104,7 @@ public final class TeacherService implements Runnable, AutoCloseable {
     private boolean inTransaction;
     private boolean paused;
     private long lastCommitNanos;
+    private final java.util.ArrayDeque<Long> producerRestarts = new java.util.ArrayDeque<>();
 
     public TeacherService(TeacherServiceSettings settings, TeacherModel teacher, TeacherCodecs codecs,
             TeacherMetrics metrics) {
@@ -120,16 +133,28 @@ public final class TeacherService implements Runnable, AutoCloseable {
         loopThread = Thread.currentThread();
         try {
             start();
-            loop();
-            drainOnShutdown();
-        } catch (WakeupException e) {
-            if (running) {
-                throw e;
+            while (true) {
+                try {
+                    loop();
+                    drainOnShutdown();
+                    break;
+                } catch (WakeupException e) {
+                    if (running) {
+                        throw e;
+                    }
+                    drainOnShutdown();
+                    break;
+                } catch (ProducerFencedException | InvalidProducerEpochException | InvalidTxnStateException e) {
+                    if (!running || !mayRestartProducer()) {
+                        log.error("teacher {}: the producer with transactional id {} was refused {} times within {} ({});"
+                                        + " another instance with that id is running; stopping", teacher.id(),
+                                settings.transactionalId(), producerRestarts.size(), PRODUCER_RESTART_WINDOW,
+                                e.toString());
+                        break;
+                    }
+                    replaceProducer(e);
+                }
             }
-            drainOnShutdown();
-        } catch (ProducerFencedException | InvalidProducerEpochException e) {
-            log.error("teacher {}: another instance with transactional id {} took over; stopping",
-                    teacher.id(), settings.transactionalId());
         } finally {
             closeClients();
             stopped.countDown();
@@ -346,9 +371,10 @@ public final class TeacherService implements Runnable, AutoCloseable {
             }
             pending.committed();
             metrics.committed(System.nanoTime() - start);
-        } catch (ProducerFencedException | InvalidProducerEpochException | OutOfOrderSequenceException
-                | AuthorizationException | UnsupportedVersionException fatal) {
-            throw fatal;
+        } catch (ProducerFencedException | InvalidProducerEpochException | InvalidTxnStateException
+                | OutOfOrderSequenceException | AuthorizationException | UnsupportedVersionException refused) {
+            throw refused; // the refused producer is replaced by run(); the rest stops the service
+
         } catch (org.apache.kafka.common.errors.TimeoutException stopping) {
             // only thrown once stopping: a timed-out commit must not be aborted (it may have completed)
             log.warn("teacher {}: commit timed out while stopping; the coordinator settles it", teacher.id());
@@ -360,6 +386,45 @@ public final class TeacherService implements Runnable, AutoCloseable {
         } finally {
             lastCommitNanos = System.nanoTime();
         }
+    }
+
+    /** Whether another producer replacement fits in the window (and records it). */
+    private boolean mayRestartProducer() {
+        long now = System.nanoTime();
+        while (!producerRestarts.isEmpty() && now - producerRestarts.peekFirst() > PRODUCER_RESTART_WINDOW.toNanos()) {
+            producerRestarts.removeFirst();
+        }
+        if (producerRestarts.size() >= MAX_PRODUCER_RESTARTS) {
+            return false;
+        }
+        producerRestarts.addLast(now);
+        return true;
+    }
+
+    /**
+     * Replaces a producer the coordinator refused: its open transaction is void (the coordinator aborted it), so the
+     * work it held is dropped and re-read from the committed offsets under a new producer with the same id.
+     */
+    private void replaceProducer(KafkaException why) {
+        log.warn("teacher {}: the transaction coordinator refused the producer ({}); its open transaction is rolled "
+                + "back: starting a new producer with transactional id {} and re-reading from the committed offsets",
+                teacher.id(), why.toString(), settings.transactionalId());
+        metrics.producerRestarted();
+        try {
+            producer.close(Duration.ZERO);
+        } catch (KafkaException e) {
+            log.debug("closing the refused producer: {}", e.toString());
+        }
+        inTransaction = false;
+        clientMetrics.get(1).close();
+        producer = new KafkaProducer<>(producerProperties());
+        KafkaClientMetrics producerMetrics = new KafkaClientMetrics(producer);
+        producerMetrics.bindTo(metrics.registry());
+        clientMetrics = List.of(clientMetrics.get(0), producerMetrics);
+        TransactionRetry.untilDone("teacher " + teacher.id() + ": initialising the new producer",
+                producer::initTransactions, () -> running);
+        abortAndRewind(List.of());
+        lastCommitNanos = System.nanoTime();
     }
 
     /** Drops the open transaction and every pending record, and re-reads from the committed offsets. */

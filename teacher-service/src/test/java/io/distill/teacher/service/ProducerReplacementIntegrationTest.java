@@ -1,0 +1,66 @@
+package io.distill.teacher.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.distill.schema.SoftLabel;
+import io.distill.stack.EmbeddedStack;
+import io.distill.stack.junit.IntegrationTest;
+import io.distill.teacher.TestTeachers;
+import io.distill.teacher.model.TeacherModel;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The transaction coordinator refuses the service's producer mid-stream (here: another producer with the same
+ * transactional id initialises and goes away, which bumps the epoch exactly as the coordinator's abort of a timed-out
+ * transaction does after a long broker outage). The service replaces its producer, re-reads what it had not committed,
+ * and every request still gets exactly one committed soft label; before, it stopped.
+ */
+@IntegrationTest
+class ProducerReplacementIntegrationTest {
+
+    private static final int REQUESTS = 600;
+
+    @Test
+    void aRefusedProducerIsReplacedAndEveryRequestIsLabelledOnce(EmbeddedStack stack) throws Exception {
+        try (TeacherModel teacher = TestTeachers.tiny("tiny-a", 1); ServiceFixture f = new ServiceFixture(stack)) {
+            TeacherServiceSettings base = f.settings(teacher.id(), DeliveryGuarantee.EXACTLY_ONCE);
+            // small, slowed batches: the stream takes several seconds, so the refusal lands in the middle of it
+            TeacherServiceSettings settings = new TeacherServiceSettings(base.bootstrapServers(), base.kafkaProperties(),
+                    base.requestsTopic(), base.softLabelsTopic(), base.responsesTopic(), base.deadLettersTopic(),
+                    base.groupId(), base.transactionalId(), base.guarantee(), 4, base.maxBatchWait(), 1,
+                    base.maxInFlight(), base.commitInterval(), base.form(), base.topK(), base.sampleFraction(),
+                    Duration.ofMillis(30), base.shutdownTimeout());
+            TeacherService service = f.start(settings, teacher);
+            List<String> ids = f.produceRequests("r", REQUESTS);
+            f.softLabelsNoSettle(l -> l.size() >= 100, Duration.ofSeconds(60));
+
+            Properties p = new Properties();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
+            try (KafkaProducer<byte[], byte[]> usurper =
+                         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+                usurper.initTransactions(); // bumps the epoch: the service's producer is refused from now on
+            }
+
+            List<SoftLabel> labels = f.softLabels(l -> l.size() >= REQUESTS, Duration.ofSeconds(120));
+            Map<String, Long> counts = labels.stream()
+                    .collect(Collectors.groupingBy(l -> l.getRequestId().toString(), Collectors.counting()));
+            assertEquals(new HashSet<>(ids), counts.keySet(), "every request labelled");
+            List<String> twice = counts.entrySet().stream().filter(e -> e.getValue() != 1).map(Map.Entry::getKey)
+                    .toList();
+            assertTrue(twice.isEmpty(), "no request labelled twice: " + twice);
+            assertTrue(service.metrics().producerRestartCount() >= 1, "the refused producer was replaced");
+            assertTrue(service.isReady(), "the service still serves");
+        }
+    }
+}
