@@ -115,26 +115,42 @@ public final class TrainerBenchmark implements Callable<Integer> {
         double bestStreamed = 0;
         double[] inMemoryRates = new double[rounds];
         double[] streamedRates = new double[rounds];
+        double[] inMemoryCpuRates = new double[rounds];
+        double[] streamedCpuRates = new double[rounds];
         // Alternating rounds, best of each: on a shared machine other load only ever slows a round down.
         for (int round = 0; round < rounds; round++) {
-            double[] rate = new double[1];
+            Rate[] rate = new Rate[1];
             // On a thread of its own, like the service's training loop, so both run under the same thread settings.
             Thread t = new Thread(() -> rate[0] = inMemory(spec, shape, train, n), "in-memory-loop");
             t.start();
             t.join();
-            inMemoryRates[round] = rate[0];
-            streamedRates[round] = streamed(name + round, architecture, shape, train, n);
+            Rate streamed = streamed(name + round, architecture, shape, train, n);
+            inMemoryRates[round] = rate[0].perSecond();
+            streamedRates[round] = streamed.perSecond();
+            inMemoryCpuRates[round] = rate[0].perCpuSecond();
+            streamedCpuRates[round] = streamed.perCpuSecond();
             bestInMemory = Math.max(bestInMemory, inMemoryRates[round]);
             bestStreamed = Math.max(bestStreamed, streamedRates[round]);
             results.put(name + ".round_" + round + ".in_memory_samples_per_s",
                     String.format(Locale.ROOT, "%.0f", inMemoryRates[round]));
             results.put(name + ".round_" + round + ".streamed_samples_per_s",
                     String.format(Locale.ROOT, "%.0f", streamedRates[round]));
+            results.put(name + ".round_" + round + ".in_memory_samples_per_training_cpu_s",
+                    String.format(Locale.ROOT, "%.0f", inMemoryCpuRates[round]));
+            results.put(name + ".round_" + round + ".streamed_samples_per_training_cpu_s",
+                    String.format(Locale.ROOT, "%.0f", streamedCpuRates[round]));
         }
         java.util.Arrays.sort(inMemoryRates);
         java.util.Arrays.sort(streamedRates);
+        java.util.Arrays.sort(inMemoryCpuRates);
+        java.util.Arrays.sort(streamedCpuRates);
         results.put(name + ".median_ratio", String.format(Locale.ROOT, "%.3f",
                 streamedRates[rounds / 2] / inMemoryRates[rounds / 2]));
+        // Samples per CPU second of the thread that trains: what the stream adds to that thread's work, whatever
+        // share of the machine the other load leaves to the process (with one intra-op thread the operators run on
+        // the training thread itself).
+        results.put(name + ".training_cpu_ratio", String.format(Locale.ROOT, "%.3f",
+                streamedCpuRates[rounds / 2] / inMemoryCpuRates[rounds / 2]));
         results.put(name + ".architecture", architecture);
         results.put(name + ".samples_per_round", Integer.toString(n));
         results.put(name + ".in_memory_samples_per_s", String.format(Locale.ROOT, "%.0f", bestInMemory));
@@ -150,8 +166,16 @@ public final class TrainerBenchmark implements Callable<Integer> {
         return l;
     }
 
+    /** Samples per wall-clock second and per CPU second of the training thread. */
+    private record Rate(double perSecond, double perCpuSecond) {
+    }
+
+    private static long threadCpuNanos(Thread thread) {
+        return java.lang.management.ManagementFactory.getThreadMXBean().getThreadCpuTime(thread.getId());
+    }
+
     /** (a) DJL on arrays already in memory: batches of samples straight into the training step. */
-    private double inMemory(ArchitectureSpec spec, int[] shape, FashionMnist.Split train, int n) {
+    private Rate inMemory(ArchitectureSpec spec, int[] shape, FashionMnist.Split train, int n) {
         List<Sample> samples = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             samples.add(new Sample("s" + i, train.images()[i], teacher(train.labels()[i]), train.labels()[i], 1f));
@@ -163,17 +187,19 @@ public final class TrainerBenchmark implements Callable<Integer> {
                 net.train(samples.subList(b * batchSize, (b + 1) * batchSize), 0.9f, 4f, AdaptiveWeighting.NONE);
             }
             long start = System.nanoTime();
+            long cpuStart = threadCpuNanos(Thread.currentThread());
             int trained = 0;
             for (int from = warmup * batchSize; from + batchSize <= n; from += batchSize) {
                 net.train(samples.subList(from, from + batchSize), 0.9f, 4f, AdaptiveWeighting.NONE);
                 trained += batchSize;
             }
-            return trained / ((System.nanoTime() - start) / 1e9);
+            return new Rate(trained / ((System.nanoTime() - start) / 1e9),
+                    trained / ((threadCpuNanos(Thread.currentThread()) - cpuStart) / 1e9));
         }
     }
 
     /** (b) The service consuming the same examples from the broker, decoding and batching off the training thread. */
-    private double streamed(String name, String architecture, int[] shape, FashionMnist.Split train, int n)
+    private Rate streamed(String name, String architecture, int[] shape, FashionMnist.Split train, int n)
             throws Exception {
         String prefix = EmbeddedStack.uniqueName("bench-" + name) + ".";
         Map<String, String> c = new LinkedHashMap<>(TrainerSettings.DEFAULTS);
@@ -235,14 +261,17 @@ public final class TrainerBenchmark implements Callable<Integer> {
             long fromSamples = service.samplesSeen();
             long waitedBefore = service.waitedNanos();
             long start = System.nanoTime();
+            long cpuStart = threadCpuNanos(loop);
             long target = (long) (n / batchSize) * batchSize;
             while (service.samplesSeen() < target && service.isRunning() && System.nanoTime() < deadline) {
                 Thread.sleep(1);
             }
             long elapsed = System.nanoTime() - start;
+            long cpu = threadCpuNanos(loop) - cpuStart;
             results.put(name.replaceAll("[0-9]+$", "") + ".streamed_starved_fraction", String.format(Locale.ROOT, "%.3f",
                     (double) (service.waitedNanos() - waitedBefore) / elapsed));
-            return (service.samplesSeen() - fromSamples) / (elapsed / 1e9);
+            long trained = service.samplesSeen() - fromSamples;
+            return new Rate(trained / (elapsed / 1e9), trained / (cpu / 1e9));
         } finally {
             service.close();
             loop.join(30_000);
