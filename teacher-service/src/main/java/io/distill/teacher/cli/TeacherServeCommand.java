@@ -32,6 +32,9 @@ import picocli.CommandLine.Option;
                 "Configuration: defaults < --config file < DISTILL_* environment < flags."})
 public final class TeacherServeCommand implements Callable<Integer> {
 
+    /** Exit status when the service stopped because another instance with its transactional id kept fencing it. */
+    public static final int EXIT_REFUSED = 3;
+
     @Option(names = "--config", description = "Properties file.")
     Path configFile;
 
@@ -168,6 +171,9 @@ public final class TeacherServeCommand implements Callable<Integer> {
             Thread hook = new Thread(service::stop, "teacher-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             service.run();
+            if (service.stoppedByRefusal()) {
+                return EXIT_REFUSED;
+            }
         }
         return 0;
     }

@@ -72,7 +72,9 @@ import java.util.function.Supplier;
  * transaction is already rolled back. The service then drops the open work, starts a new producer with the same
  * transactional id and re-reads from the committed offsets. A real second instance with the same transactional id
  * would fence this one again at once: after {@link #MAX_PRODUCER_RESTARTS} replacements within
- * {@link #PRODUCER_RESTART_WINDOW} the service stops instead of fighting it.
+ * {@link #PRODUCER_RESTART_WINDOW} the service stops instead of fighting it. Any other producer error that leaves a
+ * transactional producer unusable (for instance a commit the coordinator fails with an unexpected server error while
+ * it races a fencing) is handled the same way, within the same budget.
  */
 public final class TeacherService implements Runnable, AutoCloseable {
 
@@ -96,6 +98,8 @@ public final class TeacherService implements Runnable, AutoCloseable {
     private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
     private volatile boolean running = true;
     private volatile boolean ready;
+    private volatile boolean refused;
+    private boolean producerClosed;
     private volatile Thread loopThread;
 
     private KafkaConsumer<byte[], byte[]> consumer;
@@ -116,6 +120,14 @@ public final class TeacherService implements Runnable, AutoCloseable {
         this.outputs = new SoftLabelFactory(teacher, settings.form(), settings.topK());
         this.exactlyOnce = settings.guarantee() == DeliveryGuarantee.EXACTLY_ONCE;
         this.inputShape = teacher.inputShape();
+    }
+
+    /**
+     * @return true when the service stopped on its own because its transactional id kept being refused (another
+     *     instance with the same id runs), not because it was asked to stop
+     */
+    public boolean stoppedByRefusal() {
+        return refused;
     }
 
     /** @return true once the service has joined its group and polls */
@@ -150,7 +162,17 @@ public final class TeacherService implements Runnable, AutoCloseable {
                                         + " another instance with that id is running; stopping", teacher.id(),
                                 settings.transactionalId(), producerRestarts.size(), PRODUCER_RESTART_WINDOW,
                                 e.toString());
+                        refused = running;
                         break;
+                    }
+                    replaceProducer(e);
+                } catch (AuthorizationException | UnsupportedVersionException misconfigured) {
+                    throw misconfigured;
+                } catch (KafkaException e) {
+                    // e.g. the coordinator failing a commit that raced a fencing ("unexpected server error"): the
+                    // producer is left in an error state it cannot leave; under exactly-once a new one recovers
+                    if (!exactlyOnce || !running || !mayRestartProducer()) {
+                        throw e;
                     }
                     replaceProducer(e);
                 }
@@ -406,9 +428,9 @@ public final class TeacherService implements Runnable, AutoCloseable {
      * work it held is dropped and re-read from the committed offsets under a new producer with the same id.
      */
     private void replaceProducer(KafkaException why) {
-        log.warn("teacher {}: the transaction coordinator refused the producer ({}); its open transaction is rolled "
-                + "back: starting a new producer with transactional id {} and re-reading from the committed offsets",
-                teacher.id(), why.toString(), settings.transactionalId());
+        log.warn("teacher {}: the producer cannot go on ({}); its open transaction is void (initialising the new "
+                + "producer with transactional id {} aborts it): re-reading from the committed offsets", teacher.id(),
+                why.toString(), settings.transactionalId());
         metrics.producerRestarted();
         try {
             producer.close(Duration.ZERO);
@@ -472,6 +494,7 @@ public final class TeacherService implements Runnable, AutoCloseable {
             batcher.close();
         }
         clientMetrics.forEach(KafkaClientMetrics::close);
+        producerClosed = true; // closing the consumer below revokes its partitions: nothing is sent any more
         if (producer != null) {
             try {
                 if (inTransaction) {
@@ -557,6 +580,10 @@ public final class TeacherService implements Runnable, AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (producerClosed) {
+                pending.forget(partitions);
+                return;
+            }
             if (!partitions.isEmpty()) {
                 try {
                     drainAndCommit(true);

@@ -1,6 +1,7 @@
 package io.distill.teacher.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.distill.schema.SoftLabel;
@@ -44,13 +45,7 @@ class ProducerReplacementIntegrationTest {
             List<String> ids = f.produceRequests("r", REQUESTS);
             f.softLabelsNoSettle(l -> l.size() >= 100, Duration.ofSeconds(60));
 
-            Properties p = new Properties();
-            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
-            try (KafkaProducer<byte[], byte[]> usurper =
-                         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-                usurper.initTransactions(); // bumps the epoch: the service's producer is refused from now on
-            }
+            usurp(stack, settings.transactionalId()); // bumps the epoch: the service's producer is refused from now on
 
             List<SoftLabel> labels = f.softLabels(l -> l.size() >= REQUESTS, Duration.ofSeconds(120));
             Map<String, Long> counts = labels.stream()
@@ -61,6 +56,44 @@ class ProducerReplacementIntegrationTest {
             assertTrue(twice.isEmpty(), "no request labelled twice: " + twice);
             assertTrue(service.metrics().producerRestartCount() >= 1, "the refused producer was replaced");
             assertTrue(service.isReady(), "the service still serves");
+            assertFalse(service.stoppedByRefusal());
+        }
+    }
+
+    @Test
+    void aServiceRefusedAgainAndAgainStopsAndSaysWhy(EmbeddedStack stack) throws Exception {
+        try (TeacherModel teacher = TestTeachers.tiny("tiny-a", 1); ServiceFixture f = new ServiceFixture(stack)) {
+            TeacherServiceSettings settings = f.settings(teacher.id(), DeliveryGuarantee.EXACTLY_ONCE);
+            TeacherService service = f.start(settings, teacher);
+            int labelled = 0;
+            for (int i = 0; i <= TeacherService.MAX_PRODUCER_RESTARTS && !service.stoppedByRefusal(); i++) {
+                f.produceRequests("round" + i, 20);
+                labelled += 20;
+                int expected = labelled;
+                f.softLabelsNoSettle(l -> l.size() >= expected, Duration.ofSeconds(60));
+                usurp(stack, settings.transactionalId());
+                f.produceRequests("after" + i, 1); // work that makes the service use its producer again
+                labelled += i < TeacherService.MAX_PRODUCER_RESTARTS ? 1 : 0;
+                long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                int round = i;
+                while (service.metrics().producerRestartCount() < round + 1 && !service.stoppedByRefusal()
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+            }
+            assertEquals(TeacherService.MAX_PRODUCER_RESTARTS, service.metrics().producerRestartCount());
+            assertTrue(service.stoppedByRefusal(), "a fourth refusal within the window stops the service");
+        }
+    }
+
+    /** Another producer with {@code transactionalId} initialises and goes away: the service's producer is refused. */
+    private static void usurp(EmbeddedStack stack, String transactionalId) {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        try (KafkaProducer<byte[], byte[]> usurper =
+                     new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            usurper.initTransactions();
         }
     }
 }
