@@ -42,6 +42,8 @@ public final class LocalPipeline implements AutoCloseable {
     public static final String TRAINER = "trainer";
     public static final String MODEL = "faults-student";
     public static final String TOPOLOGY_APPLICATION_ID = "distill-topology";
+    /** The trainer's heap cap (-Xmx). */
+    public static final String TRAINER_HEAP = "512m";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /**
@@ -148,7 +150,7 @@ public final class LocalPipeline implements AutoCloseable {
         String every = Long.toString(settings.publishEvery());
         List<String> trainerJvm = new ArrayList<>(jvm);
         trainerJvm.addAll(settings.trainerJvmOptions());
-        add(new PipelineRole(TRAINER, "512m", logs, trainerJvm, List.of("trainer",
+        add(new PipelineRole(TRAINER, TRAINER_HEAP, logs, trainerJvm, List.of("trainer",
                 "--config", roleConfig(TRAINER).toString(), "--model", MODEL, "--architecture", "mlp:64",
                 "--temperature", "4", "--alpha", "0.9", "--threads", "1", "--device", "cpu",
                 "--publish-every", every, "--first-version-after", every, "--publish-interval-ms", "5000",

@@ -23,9 +23,17 @@ public record MemorySample(double elapsedSeconds, String role, long pid, long rs
         return new MemorySample(elapsedSeconds, role, pid, rssBytes, -1, -1, -1, -1, -1);
     }
 
-    /** RSS less committed heap, or -1 when either is unknown. */
+    /** Whether both RSS and committed heap were read, so that {@link #outsideHeapBytes()} means something. */
+    public boolean hasOutsideHeap() {
+        return rssBytes >= 0 && heapCommittedBytes >= 0;
+    }
+
+    /**
+     * RSS less committed heap (see {@link #hasOutsideHeap()}). Negative while committed heap pages have not been
+     * touched yet: only a heap that is resident throughout (pre-touched) makes this exactly the memory outside it.
+     */
     public long outsideHeapBytes() {
-        return rssBytes < 0 || heapCommittedBytes < 0 ? -1 : rssBytes - heapCommittedBytes;
+        return rssBytes - heapCommittedBytes;
     }
 
     public String csv() {

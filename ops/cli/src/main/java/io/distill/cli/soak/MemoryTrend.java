@@ -22,7 +22,7 @@ public record MemoryTrend(String role, int samples, double rssSlopeMbPerMinute, 
         }
         double[] minutes = samples.stream().mapToDouble(s -> s.elapsedSeconds() / 60.0).toArray();
         double[] mb = samples.stream().mapToDouble(s -> s.rssBytes() / MB).toArray();
-        List<MemorySample> withHeap = samples.stream().filter(s -> s.outsideHeapBytes() >= 0).toList();
+        List<MemorySample> withHeap = samples.stream().filter(MemorySample::hasOutsideHeap).toList();
         double outside = withHeap.size() < 2 ? Double.NaN : slope(
                 withHeap.stream().mapToDouble(s -> s.elapsedSeconds() / 60.0).toArray(),
                 withHeap.stream().mapToDouble(s -> s.outsideHeapBytes() / MB).toArray());

@@ -26,6 +26,11 @@ import java.util.concurrent.TimeUnit;
  * settled size within a working day, which a 30-minute soak must catch; the trainer's heap is capped (-Xmx) and its
  * native memory (PyTorch) is what a leak would grow, so once the heap has reached its working size in the warm-up,
  * a healthy trainer's RSS moves by a few MB either way as the collector and the allocator return pages.
+ *
+ * <p>The heap's share of the RSS is not its use but the pages the collector has touched, which with the serial
+ * collector keep growing long after the warm-up, up to -Xmx, as the old generation fills towards its first full
+ * collection. So the trainer starts with its heap committed and touched at once (-Xms = -Xmx, AlwaysPreTouch): the
+ * heap then adds a constant to the RSS and the slope measures what grows outside it.
  */
 @Command(name = "soak", mixinStandardHelpOptions = true,
         description = {"Run the pipeline under steady load and record each process's RSS and heap over time;",
@@ -48,6 +53,10 @@ public final class SoakBenchmark implements Callable<Integer> {
 
     @Option(names = "--max-trainer-slope", defaultValue = "2.0", description = "Bound on the trainer's RSS slope after the warm-up, MB/min (default ${DEFAULT-VALUE}).")
     double maxTrainerSlope;
+
+    @Option(names = "--trainer-heap-pretouch", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Start the trainer with its whole heap committed and touched (-Xms = -Xmx, -XX:+AlwaysPreTouch), so that its RSS does not grow as the collector first touches committed heap pages and RSS growth is memory outside the heap (default ${DEFAULT-VALUE}).")
+    boolean trainerHeapPretouch;
 
     @Option(names = "--native-memory-tracking", description = "Start the trainer with -XX:NativeMemoryTracking=summary, take a baseline at the end of the warm-up and write the change by category to <work-dir>/trainer-native-memory.txt at the end.")
     boolean nativeMemoryTracking;
@@ -73,13 +82,13 @@ public final class SoakBenchmark implements Callable<Integer> {
         Path csvFile = csv != null ? csv.toAbsolutePath() : dir.resolve("memory.csv");
         System.out.printf(Locale.ROOT, "Soak: %s at %.0f requests/s, sampling every %s into %s; warm-up %s%n",
                 total, rate, every, csvFile, warm);
+        System.out.println("trainer heap pretouch: " + trainerHeapPretouch);
         List<MemorySample> samples = new ArrayList<>();
         long sent;
         LoadAverage load = new LoadAverage();
         String nmtTotal = null;
         try (LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Settings(dir, teachersDir.toAbsolutePath(),
-                3, 5000, false, false,
-                nativeMemoryTracking ? List.of(NativeMemoryTracking.JVM_OPTION) : List.of()));
+                3, 5000, false, false, trainerJvmOptions()));
              RequestReplayer replayer = new RequestReplayer(pipeline.clientProperties(), pipeline.topics().requests(),
                      pipeline.topics().groundTruth())) {
             MemorySampler sampler = new MemorySampler(csvFile);
@@ -127,6 +136,18 @@ public final class SoakBenchmark implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "load average mean: %.2f%n", load.mean());
         System.out.printf(Locale.ROOT, "load average max: %.2f%n", load.max());
         return report(samples, warm, sent, csvFile);
+    }
+
+    private List<String> trainerJvmOptions() {
+        List<String> options = new ArrayList<>();
+        if (trainerHeapPretouch) {
+            options.add("-Xms" + LocalPipeline.TRAINER_HEAP);
+            options.add("-XX:+AlwaysPreTouch");
+        }
+        if (nativeMemoryTracking) {
+            options.add(NativeMemoryTracking.JVM_OPTION);
+        }
+        return options;
     }
 
     private static String progressLine(double elapsed, long requests, List<MemorySample> round) {

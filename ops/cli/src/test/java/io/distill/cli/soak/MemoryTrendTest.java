@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,7 +62,7 @@ class MemoryTrendTest {
         assertEquals(417660928L, old.rssBytes());
         assertEquals(62565672L, old.heapBytes());
         assertEquals(-1, old.heapCommittedBytes());
-        assertEquals(-1, old.outsideHeapBytes());
+        assertFalse(old.hasOutsideHeap());
         MemorySample now = new MemorySample(1.5, "trainer", 3, 5, 4, 3, 2, 1, 0);
         assertEquals(now, MemorySample.parseCsv(now.csv()));
     }
