@@ -24,8 +24,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The default bound, 2 MB/min, is 120 MB/h: a leak at that rate would fill a 1 GiB allowance above the trainer's
  * settled size within a working day, which a 30-minute soak must catch; the trainer's heap is capped (-Xmx) and its
- * native memory (PyTorch) is what a leak would grow, so once the heap has reached its working size in the warm-up,
- * a healthy trainer's RSS moves by a few MB either way as the collector and the allocator return pages.
+ * native memory (PyTorch) is what a leak would grow; a healthy trainer's RSS moves by tens of MB either way after the
+ * warm-up as direct buffers await collection and the allocator returns pages, without a trend.
  *
  * <p>The heap's share of the RSS is not its use but the pages the collector has touched, which with the serial
  * collector keep growing long after the warm-up, up to -Xmx, as the old generation fills towards its first full
