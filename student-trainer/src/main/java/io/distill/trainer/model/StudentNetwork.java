@@ -280,9 +280,9 @@ public final class StudentNetwork implements AutoCloseable {
     public boolean weightsFinite() {
         for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
             NDArray a = p.getValue().getArray();
-            try (NDManager sub = a.getManager().newSubManager()) {
-                NDArray bad = a.isNaN().logicalOr(a.isInfinite()).any();
-                bad.attach(sub);
+            // Every temporary is created on the parameter's manager and must be closed, not only the last one.
+            try (NDArray nan = a.isNaN(); NDArray infinite = a.isInfinite(); NDArray either = nan.logicalOr(infinite);
+                 NDArray bad = either.any()) {
                 if (bad.getBoolean()) {
                     return false;
                 }
@@ -320,6 +320,15 @@ public final class StudentNetwork implements AutoCloseable {
     /** Replaces the parameters (e.g. to degrade or reset a candidate); optimizer state is kept. */
     public void loadParameters(List<NamedTensor> parameters) throws CheckpointFormatException {
         BlockParameters.load(model.getBlock(), parameters);
+    }
+
+    /**
+     * How many native arrays the model's manager and its sub-managers hold: parameters, gradients, optimizer state,
+     * the published copy, and anything a step, an evaluation or a checkpoint left behind. After the first step it
+     * stays constant; growth is a leak of native memory.
+     */
+    public int liveArrays() {
+        return model.getNDManager().getManagedArrays().size();
     }
 
     /** The manager owning the network's parameters, for blocks that must live on the same device. */

@@ -72,8 +72,9 @@ public final class GradientClipping {
     public static double globalNorm(List<NDArray> gradients) {
         double sum = 0;
         for (NDArray g : gradients) {
-            try (NDArray sq = g.square().sum()) {
-                sum += sq.getFloat();
+            // Both temporaries live on the gradient's manager, i.e. the network's, for the network's life unless closed.
+            try (NDArray sq = g.square(); NDArray total = sq.sum()) {
+                sum += total.getFloat();
             }
         }
         return Math.sqrt(sum);

@@ -11,8 +11,8 @@ import java.util.function.Supplier;
 
 /**
  * The trainer's Micrometer meters: samples trained (a counter, so samples/s is its rate), loss, hold-out metrics of
- * the candidate, the published version, gate decisions, consumer lag, and the temperature and alpha in use (with the
- * self-tuning's changes).
+ * the candidate, the published version, gate decisions, consumer lag, the temperature and alpha in use (with the
+ * self-tuning's changes), and the native arrays the student holds.
  */
 final class TrainerMetrics {
 
@@ -33,7 +33,7 @@ final class TrainerMetrics {
     private final AtomicLong publishedVersion = new AtomicLong();
 
     TrainerMetrics(MeterRegistry registry, String model, Supplier<Long> lag, Supplier<Number> replaySize,
-                   Supplier<Number> holdoutSize) {
+                   Supplier<Number> holdoutSize, Supplier<Number> nativeArrays) {
         samples = Counter.builder("distill.trainer.samples").tag("model", model)
                 .description("Samples trained, replayed ones counted per use").register(registry);
         steps = Counter.builder("distill.trainer.steps").tag("model", model).register(registry);
@@ -50,6 +50,10 @@ final class TrainerMetrics {
                 .description("Records of the examples topic not yet trained").register(registry);
         Gauge.builder("distill.trainer.replay.size", replaySize).tag("model", model).register(registry);
         Gauge.builder("distill.trainer.holdout.size", holdoutSize).tag("model", model).register(registry);
+        Gauge.builder("distill.trainer.native.arrays", nativeArrays).tag("model", model)
+                .description("Native arrays the student's model holds (parameters, gradients, optimizer state, the"
+                        + " published copy); constant once training runs, growth is a native-memory leak")
+                .register(registry);
         Gauge.builder("distill.trainer.holdout.agreement", () -> candidate == null ? Double.NaN : candidate.agreement())
                 .tag("model", model).register(registry);
         Gauge.builder("distill.trainer.holdout.accuracy", () -> candidate == null ? Double.NaN : candidate.accuracy())

@@ -125,7 +125,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private PeerEnsemble peers;
     private SampleConverter converter;
     private Device device;
-    private StudentNetwork network;
+    /** Volatile: the metrics endpoint reads its native array count. */
+    private volatile StudentNetwork network;
     private Augmenter augmenter;
     private PublishedNetwork published;
     private CheckpointManifest lastManifest;
@@ -158,7 +159,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
         this.registry = registry;
         this.tuner = new DistillationTuner(settings.tuning(), settings.schedule());
         this.retention = new RetentionPolicy(settings.retainVersions());
-        this.metrics = new TrainerMetrics(registry, settings.model(), this::lag, replay::size, holdout::size);
+        this.metrics = new TrainerMetrics(registry, settings.model(), this::lag, replay::size, holdout::size,
+                this::nativeArrays);
     }
 
     /**
@@ -644,6 +646,12 @@ public final class TrainerService implements Runnable, AutoCloseable {
     /** Records of the examples topic not yet trained (see {@link ExampleFeed#backlog()}). */
     public long lag() {
         return feed == null ? 0 : feed.backlog();
+    }
+
+    /** Native arrays the student holds, NaN before it is built (see {@link StudentNetwork#liveArrays()}). */
+    private double nativeArrays() {
+        StudentNetwork n = network;
+        return n == null ? Double.NaN : n.liveArrays();
     }
 
     public boolean isRunning() {

@@ -42,6 +42,8 @@ public final class LocalPipeline implements AutoCloseable {
     public static final String TRAINER = "trainer";
     public static final String MODEL = "faults-student";
     public static final String TOPOLOGY_APPLICATION_ID = "distill-topology";
+    /** The trainer's heap cap (-Xmx). */
+    public static final String TRAINER_HEAP = "512m";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     /**
@@ -54,9 +56,19 @@ public final class LocalPipeline implements AutoCloseable {
      * @param quickRecovery   whether to set the short timeouts and static membership (fault runs) or leave the
      *                        services' defaults (soak)
      * @param fastStart       run the roles on C1 only, for quicker restarts
+     * @param trainerJvmOptions further JVM options of the trainer only (e.g. native memory tracking in a soak)
      */
     public record Settings(Path workDir, Path teachersDir, int partitions, long publishEvery, boolean quickRecovery,
-                           boolean fastStart) {
+                           boolean fastStart, List<String> trainerJvmOptions) {
+
+        public Settings {
+            trainerJvmOptions = List.copyOf(trainerJvmOptions);
+        }
+
+        public Settings(Path workDir, Path teachersDir, int partitions, long publishEvery, boolean quickRecovery,
+                        boolean fastStart) {
+            this(workDir, teachersDir, partitions, publishEvery, quickRecovery, fastStart, List.of());
+        }
     }
 
     /** The client settings of a quick-recovery run: {@code kafka.*} keys every role gets. */
@@ -136,7 +148,9 @@ public final class LocalPipeline implements AutoCloseable {
                 "--set", "state.dir=" + dir.resolve("topology-state"),
                 "--metrics-port", Integer.toString(topologyPort)), topologyPort));
         String every = Long.toString(settings.publishEvery());
-        add(new PipelineRole(TRAINER, "512m", logs, jvm, List.of("trainer",
+        List<String> trainerJvm = new ArrayList<>(jvm);
+        trainerJvm.addAll(settings.trainerJvmOptions());
+        add(new PipelineRole(TRAINER, TRAINER_HEAP, logs, trainerJvm, List.of("trainer",
                 "--config", roleConfig(TRAINER).toString(), "--model", MODEL, "--architecture", "mlp:64",
                 "--temperature", "4", "--alpha", "0.9", "--threads", "1", "--device", "cpu",
                 "--publish-every", every, "--first-version-after", every, "--publish-interval-ms", "5000",

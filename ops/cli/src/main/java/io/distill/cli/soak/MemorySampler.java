@@ -14,8 +14,8 @@ import java.util.OptionalLong;
 
 /**
  * Reads the memory of service processes and appends it to a CSV file ({@link MemorySample#CSV_HEADER}): resident
- * set size from {@code VmRSS} in {@code /proc/<pid>/status} (Linux), and heap in use from the service's
- * {@code /metrics}.
+ * set size from {@code VmRSS} in {@code /proc/<pid>/status} (Linux), and the JVM's memory pools, direct buffers and
+ * native arrays from the service's {@code /metrics} (see {@link MemorySample}).
  */
 public final class MemorySampler {
 
@@ -37,8 +37,7 @@ public final class MemorySampler {
 
     /** Samples every target once, appends the rows to the CSV file and returns them. */
     public List<MemorySample> sample(double elapsedSeconds, List<Target> targets) {
-        List<MemorySample> samples = targets.stream().map(t -> new MemorySample(elapsedSeconds, t.role(), t.pid(),
-                rssBytes(t.pid()).orElse(-1), t.metricsUrl() == null ? -1 : heapBytes(t.metricsUrl()).orElse(-1))).toList();
+        List<MemorySample> samples = targets.stream().map(t -> sample(elapsedSeconds, t)).toList();
         StringBuilder rows = new StringBuilder();
         samples.forEach(s -> rows.append(s.csv()).append(System.lineSeparator()));
         try {
@@ -47,6 +46,37 @@ public final class MemorySampler {
             throw new UncheckedIOException("cannot append to " + csv, e);
         }
         return samples;
+    }
+
+    private static MemorySample sample(double elapsedSeconds, Target t) {
+        long rss = rssBytes(t.pid()).orElse(-1);
+        MetricsScrape scrape = t.metricsUrl() == null ? null : scrape(t.metricsUrl());
+        if (scrape == null) {
+            return MemorySample.rssOnly(elapsedSeconds, t.role(), t.pid(), rss);
+        }
+        return new MemorySample(elapsedSeconds, t.role(), t.pid(), rss,
+                gauge(scrape, "jvm_memory_used_bytes", Map.of("area", "heap")),
+                gauge(scrape, "jvm_memory_committed_bytes", Map.of("area", "heap")),
+                gauge(scrape, "jvm_memory_committed_bytes", Map.of("area", "nonheap")),
+                gauge(scrape, "jvm_buffer_memory_used_bytes", Map.of("id", "direct")),
+                gauge(scrape, "distill_trainer_native_arrays", Map.of()));
+    }
+
+    /** The sum of a gauge's series, or -1 when it is missing or not a number (e.g. before the student is built). */
+    private static long gauge(MetricsScrape scrape, String name, Map<String, String> labels) {
+        OptionalDouble value = scrape.sum(name, labels);
+        return value.isPresent() && Double.isFinite(value.getAsDouble()) ? (long) value.getAsDouble() : -1;
+    }
+
+    private static MetricsScrape scrape(String metricsUrl) {
+        try {
+            return MetricsScrape.fetch(metricsUrl);
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
     }
 
     /** {@code VmRSS} of the process in bytes; empty when the process is gone or /proc is not there. */
@@ -67,14 +97,8 @@ public final class MemorySampler {
 
     /** Heap in use in bytes from a Prometheus endpoint; empty when it does not answer or has no heap gauge. */
     public static OptionalLong heapBytes(String metricsUrl) {
-        try {
-            OptionalDouble heap = MetricsScrape.fetch(metricsUrl).sum("jvm_memory_used_bytes", Map.of("area", "heap"));
-            return heap.isPresent() ? OptionalLong.of((long) heap.getAsDouble()) : OptionalLong.empty();
-        } catch (IOException e) {
-            return OptionalLong.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return OptionalLong.empty();
-        }
+        MetricsScrape scrape = scrape(metricsUrl);
+        long heap = scrape == null ? -1 : gauge(scrape, "jvm_memory_used_bytes", Map.of("area", "heap"));
+        return heap < 0 ? OptionalLong.empty() : OptionalLong.of(heap);
     }
 }

@@ -3,11 +3,12 @@ package io.distill.cli.soak;
 import java.util.List;
 
 /**
- * The memory of one role over a soak after its warm-up: least-squares slope of RSS against time, and RSS and heap at
- * the first and last sample.
+ * The memory of one role over a soak after its warm-up: least-squares slope of RSS against time, the same for RSS
+ * less committed heap (what the process holds outside the Java heap; NaN when the heap is not sampled), and the
+ * first and last sample.
  */
-public record MemoryTrend(String role, int samples, double rssSlopeMbPerMinute, long startRssBytes, long endRssBytes,
-                          long startHeapBytes, long endHeapBytes) {
+public record MemoryTrend(String role, int samples, double rssSlopeMbPerMinute, double outsideHeapSlopeMbPerMinute,
+                          MemorySample first, MemorySample last) {
 
     private static final double MB = 1024.0 * 1024.0;
 
@@ -21,10 +22,28 @@ public record MemoryTrend(String role, int samples, double rssSlopeMbPerMinute, 
         }
         double[] minutes = samples.stream().mapToDouble(s -> s.elapsedSeconds() / 60.0).toArray();
         double[] mb = samples.stream().mapToDouble(s -> s.rssBytes() / MB).toArray();
-        MemorySample first = samples.get(0);
-        MemorySample last = samples.get(samples.size() - 1);
-        return new MemoryTrend(role, samples.size(), slope(minutes, mb), first.rssBytes(), last.rssBytes(),
-                first.heapBytes(), last.heapBytes());
+        List<MemorySample> withHeap = samples.stream().filter(MemorySample::hasOutsideHeap).toList();
+        double outside = withHeap.size() < 2 ? Double.NaN : slope(
+                withHeap.stream().mapToDouble(s -> s.elapsedSeconds() / 60.0).toArray(),
+                withHeap.stream().mapToDouble(s -> s.outsideHeapBytes() / MB).toArray());
+        return new MemoryTrend(role, samples.size(), slope(minutes, mb), outside, samples.get(0),
+                samples.get(samples.size() - 1));
+    }
+
+    public long startRssBytes() {
+        return first.rssBytes();
+    }
+
+    public long endRssBytes() {
+        return last.rssBytes();
+    }
+
+    public long startHeapBytes() {
+        return first.heapBytes();
+    }
+
+    public long endHeapBytes() {
+        return last.heapBytes();
     }
 
     /** Ordinary least-squares slope of y against x. */

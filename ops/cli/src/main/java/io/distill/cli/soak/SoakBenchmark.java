@@ -24,13 +24,20 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The default bound, 2 MB/min, is 120 MB/h: a leak at that rate would fill a 1 GiB allowance above the trainer's
  * settled size within a working day, which a 30-minute soak must catch; the trainer's heap is capped (-Xmx) and its
- * native memory (PyTorch) is what a leak would grow, so once the heap has reached its working size in the warm-up,
- * a healthy trainer's RSS moves by a few MB either way as the collector and the allocator return pages.
+ * native memory (PyTorch) is what a leak would grow; a healthy trainer's RSS moves by tens of MB either way after the
+ * warm-up as direct buffers await collection and the allocator returns pages, without a trend.
+ *
+ * <p>The heap's share of the RSS is not its use but the pages the collector has touched, which with the serial
+ * collector keep growing long after the warm-up, up to -Xmx, as the old generation fills towards its first full
+ * collection. So the trainer starts with its heap committed and touched at once (-Xms = -Xmx, AlwaysPreTouch): the
+ * heap then adds a constant to the RSS and the slope measures what grows outside it.
  */
 @Command(name = "soak", mixinStandardHelpOptions = true,
         description = {"Run the pipeline under steady load and record each process's RSS and heap over time;",
                 "fail when the trainer's RSS grows faster than the bound after the warm-up. Prints 'name: value' lines."})
 public final class SoakBenchmark implements Callable<Integer> {
+
+    private static final double MB = 1024.0 * 1024.0;
 
     @Option(names = "--duration", defaultValue = "30m", description = "How long to run, e.g. 90s, 30m, 2h (default ${DEFAULT-VALUE}).")
     String duration;
@@ -46,6 +53,13 @@ public final class SoakBenchmark implements Callable<Integer> {
 
     @Option(names = "--max-trainer-slope", defaultValue = "2.0", description = "Bound on the trainer's RSS slope after the warm-up, MB/min (default ${DEFAULT-VALUE}).")
     double maxTrainerSlope;
+
+    @Option(names = "--trainer-heap-pretouch", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Start the trainer with its whole heap committed and touched (-Xms = -Xmx, -XX:+AlwaysPreTouch), so that its RSS does not grow as the collector first touches committed heap pages and RSS growth is memory outside the heap (default ${DEFAULT-VALUE}).")
+    boolean trainerHeapPretouch;
+
+    @Option(names = "--native-memory-tracking", description = "Start the trainer with -XX:NativeMemoryTracking=summary, take a baseline at the end of the warm-up and write the change by category to <work-dir>/trainer-native-memory.txt at the end.")
+    boolean nativeMemoryTracking;
 
     @Option(names = "--csv", description = "Where the samples go (default <work-dir>/memory.csv).")
     Path csv;
@@ -68,10 +82,13 @@ public final class SoakBenchmark implements Callable<Integer> {
         Path csvFile = csv != null ? csv.toAbsolutePath() : dir.resolve("memory.csv");
         System.out.printf(Locale.ROOT, "Soak: %s at %.0f requests/s, sampling every %s into %s; warm-up %s%n",
                 total, rate, every, csvFile, warm);
+        System.out.println("trainer heap pretouch: " + trainerHeapPretouch);
         List<MemorySample> samples = new ArrayList<>();
         long sent;
+        LoadAverage load = new LoadAverage();
+        String nmtTotal = null;
         try (LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Settings(dir, teachersDir.toAbsolutePath(),
-                3, 5000, false, false));
+                3, 5000, false, false, trainerJvmOptions()));
              RequestReplayer replayer = new RequestReplayer(pipeline.clientProperties(), pipeline.topics().requests(),
                      pipeline.topics().groundTruth())) {
             MemorySampler sampler = new MemorySampler(csvFile);
@@ -81,6 +98,7 @@ public final class SoakBenchmark implements Callable<Integer> {
                             FashionMnist.LABEL_SPACE_ID, "distill-soak", rate, Long.MAX_VALUE, 0.05, Duration.ofSeconds(2))));
             long start = System.nanoTime();
             long next = start;
+            boolean baselineTaken = !nativeMemoryTracking;
             while (System.nanoTime() - start < total.toNanos()) {
                 for (PipelineRole role : pipeline.roles().values()) {
                     if (!role.isAlive()) {
@@ -89,13 +107,13 @@ public final class SoakBenchmark implements Callable<Integer> {
                     }
                 }
                 double elapsed = (System.nanoTime() - start) / 1e9;
+                if (!baselineTaken && elapsed >= warm.toSeconds()) {
+                    baselineTaken = NativeMemoryTracking.baseline(pipeline.role(LocalPipeline.TRAINER).pid());
+                }
                 List<MemorySample> round = sampler.sample(elapsed, targets(pipeline));
                 samples.addAll(round);
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "[%5.0fs] requests %,d", elapsed,
-                        replayer.requestsSent()));
-                round.forEach(s -> line.append(String.format(Locale.ROOT, " | %s rss %.0f MB heap %s", s.role(),
-                        s.rssBytes() / 1048576.0, s.heapBytes() < 0 ? "-" : String.format(Locale.ROOT, "%.0f MB", s.heapBytes() / 1048576.0))));
-                System.out.println(line);
+                load.sample();
+                System.out.println(progressLine(elapsed, replayer.requestsSent(), round));
                 next += every.toNanos();
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
@@ -105,9 +123,46 @@ public final class SoakBenchmark implements Callable<Integer> {
             replayer.stop();
             replay.get(2, TimeUnit.MINUTES);
             sent = replayer.requestsSent();
+            if (nativeMemoryTracking) {
+                Path nmt = dir.resolve("trainer-native-memory.txt");
+                nmtTotal = NativeMemoryTracking.diff(pipeline.role(LocalPipeline.TRAINER).pid(), nmt)
+                        .map(line -> line + " (" + nmt + ")").orElse("-");
+            }
             pipeline.stopRoles();
         }
+        if (nmtTotal != null) {
+            System.out.println("trainer native memory tracking since warm-up: " + nmtTotal);
+        }
+        System.out.printf(Locale.ROOT, "load average mean: %.2f%n", load.mean());
+        System.out.printf(Locale.ROOT, "load average max: %.2f%n", load.max());
         return report(samples, warm, sent, csvFile);
+    }
+
+    private List<String> trainerJvmOptions() {
+        List<String> options = new ArrayList<>();
+        if (trainerHeapPretouch) {
+            options.add("-Xms" + LocalPipeline.TRAINER_HEAP);
+            options.add("-XX:+AlwaysPreTouch");
+        }
+        if (nativeMemoryTracking) {
+            options.add(NativeMemoryTracking.JVM_OPTION);
+        }
+        return options;
+    }
+
+    private static String progressLine(double elapsed, long requests, List<MemorySample> round) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "[%5.0fs] requests %,d", elapsed, requests));
+        for (MemorySample s : round) {
+            line.append(String.format(Locale.ROOT, " | %s rss %.0f MB", s.role(), s.rssBytes() / MB));
+            if (s.heapBytes() >= 0) {
+                line.append(String.format(Locale.ROOT, " heap %.0f/%.0f MB", s.heapBytes() / MB,
+                        s.heapCommittedBytes() / MB));
+            }
+            if (s.nativeArrays() >= 0) {
+                line.append(" arrays ").append(s.nativeArrays());
+            }
+        }
+        return line.toString();
     }
 
     private int report(List<MemorySample> samples, Duration warm, long sent, Path csvFile) {
@@ -123,11 +178,24 @@ public final class SoakBenchmark implements Callable<Integer> {
                 continue;
             }
             System.out.printf(Locale.ROOT, "%s rss slope MB/min: %.3f%n", role, t.rssSlopeMbPerMinute());
-            System.out.printf(Locale.ROOT, "%s rss start MB: %.1f%n", role, t.startRssBytes() / 1048576.0);
-            System.out.printf(Locale.ROOT, "%s rss end MB: %.1f%n", role, t.endRssBytes() / 1048576.0);
+            System.out.printf(Locale.ROOT, "%s rss start MB: %.1f%n", role, t.startRssBytes() / MB);
+            System.out.printf(Locale.ROOT, "%s rss end MB: %.1f%n", role, t.endRssBytes() / MB);
             if (t.startHeapBytes() >= 0) {
-                System.out.printf(Locale.ROOT, "%s heap start MB: %.1f%n", role, t.startHeapBytes() / 1048576.0);
-                System.out.printf(Locale.ROOT, "%s heap end MB: %.1f%n", role, t.endHeapBytes() / 1048576.0);
+                System.out.printf(Locale.ROOT, "%s heap start MB: %.1f%n", role, t.startHeapBytes() / MB);
+                System.out.printf(Locale.ROOT, "%s heap end MB: %.1f%n", role, t.endHeapBytes() / MB);
+            }
+            if (t.first().heapCommittedBytes() >= 0) {
+                System.out.printf(Locale.ROOT, "%s heap committed start MB: %.1f%n", role, t.first().heapCommittedBytes() / MB);
+                System.out.printf(Locale.ROOT, "%s heap committed end MB: %.1f%n", role, t.last().heapCommittedBytes() / MB);
+                System.out.printf(Locale.ROOT, "%s non-heap committed start MB: %.1f%n", role, t.first().nonHeapCommittedBytes() / MB);
+                System.out.printf(Locale.ROOT, "%s non-heap committed end MB: %.1f%n", role, t.last().nonHeapCommittedBytes() / MB);
+                System.out.printf(Locale.ROOT, "%s direct buffers end MB: %.1f%n", role, t.last().directBytes() / MB);
+                System.out.printf(Locale.ROOT, "%s rss less committed heap slope MB/min: %.3f%n", role,
+                        t.outsideHeapSlopeMbPerMinute());
+            }
+            if (t.first().nativeArrays() >= 0) {
+                System.out.printf(Locale.ROOT, "%s native arrays start: %d%n", role, t.first().nativeArrays());
+                System.out.printf(Locale.ROOT, "%s native arrays end: %d%n", role, t.last().nativeArrays());
             }
             if (role.equals(LocalPipeline.TRAINER)) {
                 trainer = t;

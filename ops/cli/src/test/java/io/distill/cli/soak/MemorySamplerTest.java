@@ -11,7 +11,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The sampler on this JVM: its RSS from /proc and its heap from a real metrics endpoint. */
+/** The sampler on this JVM: its RSS from /proc and its memory pools from a real metrics endpoint. */
 class MemorySamplerTest {
 
     @Test
@@ -31,7 +31,13 @@ class MemorySamplerTest {
             assertTrue(self.rssBytes() > heapUsed / 4, "RSS " + self.rssBytes() + " vs heap in use " + heapUsed);
             assertTrue(self.heapBytes() > 0 && self.heapBytes() <= Runtime.getRuntime().maxMemory(),
                     "heap " + self.heapBytes());
+            assertTrue(self.heapCommittedBytes() >= self.heapBytes(), "committed " + self.heapCommittedBytes());
+            assertTrue(self.nonHeapCommittedBytes() > 0, "non-heap " + self.nonHeapCommittedBytes());
+            assertTrue(self.directBytes() >= 0, "direct buffers " + self.directBytes());
+            // this JVM trains no student, so it exposes no array count
+            assertEquals(-1, self.nativeArrays());
             assertEquals(-1, first.get(1).heapBytes());
+            assertEquals(-1, first.get(1).heapCommittedBytes());
 
             List<String> lines = Files.readAllLines(csv);
             assertEquals(MemorySample.CSV_HEADER, lines.get(0));
