@@ -101,9 +101,10 @@ public final class QualityReport {
         c.bestFixed().ifPresent(best -> {
             QualityExperiment.RowResult byTest = c.bestFixedByTest().orElseThrow();
             boolean holdout = c.bestFixedChosenBy() == SettingComparison.Choice.HOLDOUT_AGREEMENT;
-            md.append(String.format(Locale.ROOT, "- Best fixed row %s: %s (of %d fixed rows)%s.%n",
+            int fixedRows = c.scored(StudentRow.Kind.FIXED).size();
+            md.append(String.format(Locale.ROOT, "- Best fixed row %s: %s (of %d fixed row%s)%s.%n",
                     holdout ? "by hold-out agreement" : "by test accuracy (no hold-out metrics; this favours the fixed side)",
-                    best.row().name(), c.scored(StudentRow.Kind.FIXED).size(),
+                    best.row().name(), fixedRows, fixedRows == 1 ? "" : "s",
                     holdout && byTest != best ? "; by test accuracy it would be " + byTest.row().name() : ""));
             for (QualityExperiment.RowResult t : tuned) {
                 md.append(String.format(Locale.ROOT, "- %s minus best fixed (%s): **%+.2f points** of test accuracy%s.%n",
