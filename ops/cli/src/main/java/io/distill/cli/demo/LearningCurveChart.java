@@ -34,7 +34,8 @@ public final class LearningCurveChart {
     }
 
     private static final Color[] PALETTE = {
-            new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd), new Color(0xff7f0e)};
+            new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd), new Color(0xff7f0e),
+            new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f), new Color(0xbcbd22), new Color(0x17becf)};
     private static final int WIDTH = 900;
     private static final int HEIGHT = 560;
     private static final int LEFT = 80;
@@ -85,14 +86,18 @@ public final class LearningCurveChart {
             drawAxes(g, axes, yLabel);
 
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-            int legendY = TOP + 15;
+            List<LegendEntry> legend = new ArrayList<>();
+            List<int[]> drawn = new ArrayList<>();
             int colour = 0;
             for (Reference r : references) {
                 g.setColor(Color.DARK_GRAY);
                 g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[]{8, 6}, 0));
                 int y = axes.y(r.accuracy());
                 g.drawLine(LEFT, y, WIDTH - RIGHT, y);
-                legendY = legend(g, legendY, Color.DARK_GRAY, String.format(Locale.ROOT, "%s %.1f%%", r.name(), 100 * r.accuracy()));
+                for (int x = LEFT; x <= WIDTH - RIGHT; x += 20) {
+                    drawn.add(new int[]{x, y});
+                }
+                legend.add(new LegendEntry(Color.DARK_GRAY, String.format(Locale.ROOT, "%s %.1f%%", r.name(), 100 * r.accuracy())));
             }
             for (Series s : series) {
                 Color c = PALETTE[colour++ % PALETTE.length];
@@ -105,15 +110,20 @@ public final class LearningCurveChart {
                     int y = axes.y(p.accuracy());
                     if (px >= 0) {
                         g.drawLine(px, py, x, y);
+                        for (int i = 1; i < 10; i++) {
+                            drawn.add(new int[]{px + (x - px) * i / 10, py + (y - py) * i / 10});
+                        }
                     }
+                    drawn.add(new int[]{x, y});
                     g.fillOval(x - 3, y - 3, 7, 7);
                     px = x;
                     py = y;
                 }
                 String last = s.points().isEmpty() ? "" : String.format(Locale.ROOT, " %.1f%%",
                         100 * s.points().get(s.points().size() - 1).accuracy());
-                legendY = legend(g, legendY, c, s.name() + last);
+                legend.add(new LegendEntry(c, s.name() + last));
             }
+            drawLegend(g, legend, drawn);
         } finally {
             g.dispose();
         }
@@ -136,14 +146,42 @@ public final class LearningCurveChart {
         Files.write(file, lines);
     }
 
-    private static int legend(Graphics2D g, int y, Color c, String text) {
-        int x = WIDTH - RIGHT - 230;
-        g.setColor(c);
-        g.setStroke(new BasicStroke(2.2f));
-        g.drawLine(x, y - 4, x + 22, y - 4);
-        g.setColor(Color.BLACK);
-        g.drawString(text, x + 28, y);
-        return y + 18;
+    private record LegendEntry(Color colour, String text) {
+    }
+
+    /**
+     * The legend on a white box in the top or the bottom right corner, whichever hides fewer of the {@code drawn}
+     * pixels of the lines (the top on a tie), so that many series stay readable.
+     */
+    private static void drawLegend(Graphics2D g, List<LegendEntry> entries, List<int[]> drawn) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        int textWidth = entries.stream().mapToInt(e -> g.getFontMetrics().stringWidth(e.text())).max().orElse(0);
+        int width = Math.max(230, textWidth + 40);
+        int height = entries.size() * 18 + 8;
+        int x = WIDTH - RIGHT - width;
+        int top = TOP + 2;
+        int bottom = HEIGHT - BOTTOM - 4 - height;
+        int boxTop = hidden(drawn, x - 6, bottom, width, height) < hidden(drawn, x - 6, top, width, height) ? bottom : top;
+        g.setColor(new Color(255, 255, 255, 225));
+        g.fillRect(x - 6, boxTop, width, height);
+        g.setColor(new Color(0xcccccc));
+        g.setStroke(new BasicStroke(1f));
+        g.drawRect(x - 6, boxTop, width, height);
+        int y = boxTop + 13;
+        for (LegendEntry e : entries) {
+            g.setColor(e.colour());
+            g.setStroke(new BasicStroke(2.2f));
+            g.drawLine(x, y - 4, x + 22, y - 4);
+            g.setColor(Color.BLACK);
+            g.drawString(e.text(), x + 28, y);
+            y += 18;
+        }
+    }
+
+    private static long hidden(List<int[]> drawn, int x, int y, int width, int height) {
+        return drawn.stream().filter(p -> p[0] >= x && p[0] <= x + width && p[1] >= y && p[1] <= y + height).count();
     }
 
     private static void drawAxes(Graphics2D g, Axes axes, String yLabel) {

@@ -26,8 +26,22 @@ import java.util.NavigableMap;
  */
 public final class CheckpointEvaluator implements AutoCloseable {
 
-    /** Test accuracy of one published version. */
-    public record VersionScore(long version, long samplesSeen, double accuracy, long totalBytes, long parameters) {
+    /**
+     * Test accuracy of one published version.
+     *
+     * @param holdout the manifest's metrics: the trainer's hold-out metrics at publication ({@code agreement},
+     *                {@code accuracy}, {@code holdout.examples}, ...) and the distillation setting it trained with
+     */
+    public record VersionScore(long version, long samplesSeen, double accuracy, long totalBytes, long parameters,
+                               Map<String, Double> holdout) {
+        public VersionScore {
+            holdout = Map.copyOf(holdout);
+        }
+
+        /** A metric of the manifest, NaN when it has none. */
+        public double holdoutMetric(String name) {
+            return holdout.getOrDefault(name, Double.NaN);
+        }
     }
 
     private static final int BATCH = 500;
@@ -80,7 +94,7 @@ public final class CheckpointEvaluator implements AutoCloseable {
         try {
             double accuracy = accuracy(model::predict, test, limit);
             return new VersionScore(manifest.getVersion(), manifest.getSamplesSeen(), accuracy, manifest.getTotalBytes(),
-                    manifest.getArchitecture().getParameterCount());
+                    manifest.getArchitecture().getParameterCount(), manifest.getMetrics());
         } finally {
             model.discard();
         }

@@ -2,6 +2,7 @@ package io.distill.cli.quality;
 
 import io.distill.cli.demo.DatasetCheck;
 import io.distill.cli.demo.LearningCurveChart;
+import io.distill.trainer.augment.AugmentSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,7 +22,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "quality", mixinStandardHelpOptions = true,
         description = {"Distillation quality on Fashion-MNIST through the real pipeline: teachers, a scratch student and",
-                "distilled students (5% labels, all labels, two teachers) scored on the 10k test images."})
+                "distilled students (5% labels, all labels, two teachers; optionally augmented, self-tuned and fixed",
+                "T/alpha rows on the same examples) scored on the 10k test images."})
 public final class QualityBenchmark implements Callable<Integer> {
 
     @Option(names = "--work-dir", defaultValue = ".distill", description = "Where the teachers are saved (default ${DEFAULT-VALUE}).")
@@ -37,8 +39,18 @@ public final class QualityBenchmark implements Callable<Integer> {
     String secondTeacher;
 
     @Option(names = "--rows", split = ",", defaultValue = "scratch,distilled,distilled-all-labels,multi-teacher",
-            description = "Student rows to run (default ${DEFAULT-VALUE}).")
+            description = {"Student rows to run (default ${DEFAULT-VALUE}); also distilled+augment,",
+                    "distilled+tuning-bandit and distilled+tuning-plateau, which reuse the distilled row's examples."})
     List<String> rows;
+
+    @Option(names = "--augment", defaultValue = "noise",
+            description = "trainer.augment of the distilled+augment row: shift, crop, noise or a comma list (default ${DEFAULT-VALUE}).")
+    String augment;
+
+    @Option(names = "--fixed-settings", split = ",", paramLabel = "T:ALPHA",
+            description = {"Adds one distilled row per fixed temperature:alpha, on the distilled row's examples",
+                    "(e.g. 2:0.7,1:0.5), for comparison with the self-tuned rows."})
+    List<String> fixedSettings = new ArrayList<>();
 
     @Option(names = "--student", defaultValue = "mlp:256", description = "Student architecture of every row (default ${DEFAULT-VALUE}).")
     String student;
@@ -91,13 +103,7 @@ public final class QualityBenchmark implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         DatasetCheck.ensure();
-        List<StudentRow> all = StudentRow.standard(teacher, secondTeacher, alpha);
-        List<StudentRow> selected = new ArrayList<>();
-        for (String name : rows) {
-            selected.add(all.stream().filter(r -> r.name().equals(name.trim())).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("unknown row '" + name + "'; known: "
-                            + all.stream().map(StudentRow::name).toList())));
-        }
+        List<StudentRow> selected = selectRows();
         Path out = (output != null ? output : workDir.resolve("quality")).toAbsolutePath();
         Files.createDirectories(out);
         QualityExperiment.Settings settings = new QualityExperiment.Settings(workDir, selected, student, trainImages,
@@ -117,6 +123,34 @@ public final class QualityBenchmark implements Callable<Integer> {
                 + " (data: " + out.resolve("learning-curve.csv") + ")");
         report.figures().forEach((k, v) -> System.out.println(k + ": " + v));
         return result.rows().stream().allMatch(r -> !r.curve().isEmpty()) ? 0 : 1;
+    }
+
+    /** The rows named by --rows, then one per --fixed-settings entry; each row once. */
+    List<StudentRow> selectRows() {
+        if (AugmentSettings.parseOperations(augment).isEmpty()) {
+            throw new IllegalArgumentException("--augment must name at least one of shift, crop, noise: '" + augment + "'");
+        }
+        List<StudentRow> all = new ArrayList<>(StudentRow.standard(teacher, secondTeacher, alpha));
+        all.addAll(StudentRow.trainerVariants(teacher, alpha, augment));
+        List<StudentRow> selected = new ArrayList<>();
+        for (String name : rows) {
+            StudentRow row = all.stream().filter(r -> r.name().equals(name.trim())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown row '" + name + "'; known: "
+                            + all.stream().map(StudentRow::name).toList() + " and --fixed-settings T:ALPHA"));
+            if (!selected.contains(row)) {
+                selected.add(row);
+            }
+        }
+        boolean distilled = selected.stream().anyMatch(r -> r.name().equals("distilled"));
+        for (StudentRow row : StudentRow.fixedSettings(teacher, fixedSettings)) {
+            if (distilled && row.temperature() == temperature && row.alpha() == alpha) {
+                System.out.printf(Locale.ROOT, "Fixed setting %s:%s is the distilled row's own; not run twice.%n",
+                        row.temperature(), row.alpha());
+            } else if (selected.stream().noneMatch(r -> r.name().equals(row.name()))) {
+                selected.add(row);
+            }
+        }
+        return selected;
     }
 
     private void writeCurve(QualityExperiment.Result result, Path out) throws IOException {

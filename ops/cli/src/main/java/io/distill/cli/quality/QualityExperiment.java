@@ -189,7 +189,7 @@ public final class QualityExperiment {
                     List<String> args = new ArrayList<>(List.of(
                             "trainer", "--config", pipelineProperties.get(row.pipeline()).toString(),
                             "--model", row.model(), "--architecture", settings.student(),
-                            "--temperature", Double.toString(settings.temperature()),
+                            "--temperature", Double.toString(row.temperatureOr(settings.temperature())),
                             "--alpha", Double.toString(row.alpha()), "--threads", "1",
                             "--teacher-targets", row.hardLabelsOnly() ? "ignore" : "use",
                             "--lr", Double.toString(settings.learningRate()),
@@ -206,6 +206,11 @@ public final class QualityExperiment {
                         args.add("--set");
                         args.add(extra);
                     }
+                    // the row's own settings come last, so they win over the experiment's
+                    row.trainerSettings().forEach((key, value) -> {
+                        args.add("--set");
+                        args.add(key + "=" + value);
+                    });
                     roles.add(RoleProcess.start("trainer-" + row.name(), "1g", logs, Map.of(), List.of(), args));
                 }
                 log.info("quality experiment: {} role processes, logs in {}", roles.size(), logs);

@@ -1,6 +1,7 @@
 package io.distill.cli.quality;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -59,9 +60,71 @@ public final class QualityReport {
                     c.batchSize(), c.rounds(), c.teacher(), c.teacherImagesPerSecond(), c.student(), c.studentVersion(),
                     c.studentImagesPerSecond(), c.ratio()));
         }
+        SettingComparison comparison = new SettingComparison(result);
+        if (comparison.applies()) {
+            appendSettingComparison(md, comparison);
+        }
         md.append(String.format(Locale.ROOT, "Pipeline time %.1f min, whole run %.1f min.%n",
                 result.pipelineTime().toMillis() / 60_000.0, result.totalTime().toMillis() / 60_000.0));
         return md.toString();
+    }
+
+    /** The rows that differ only in trainer settings, with their hold-out metrics, and the two differences. */
+    private void appendSettingComparison(StringBuilder md, SettingComparison c) {
+        md.append(String.format(Locale.ROOT, "%nRows on the same examples and hold-out topics, differing only in trainer settings"
+                + " (T/alpha and hold-out metrics from the manifest of each row's last published version):%n%n"));
+        md.append("| row | T / alpha at the end | setting changes | hold-out agreement | hold-out accuracy | hold-out examples"
+                + " | test accuracy | vs distilled |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        QualityExperiment.RowResult distilled = c.plainDistilled().orElse(null);
+        for (QualityExperiment.RowResult r : result.rows()) {
+            StudentRow.Kind kind = r.row().kind();
+            if (r.curve().isEmpty() || (kind != StudentRow.Kind.FIXED && kind != StudentRow.Kind.AUGMENTED
+                    && kind != StudentRow.Kind.SELF_TUNED)) {
+                continue;
+            }
+            CheckpointEvaluator.VersionScore last = r.last();
+            double changes = last.holdoutMetric("tuning.changes");
+            md.append(String.format(Locale.ROOT, "| %s | %s / %s | %s | %s | %s | %s | %.2f %% | %s |%n", r.row().name(),
+                    plain(last.holdoutMetric("distillation.temperature")), plain(last.holdoutMetric("distillation.alpha")),
+                    Double.isNaN(changes) ? "–" : String.format(Locale.ROOT, "%.0f", changes),
+                    percent(SettingComparison.agreement(r)), percent(SettingComparison.holdoutAccuracy(r)),
+                    plain(last.holdoutMetric("holdout.examples")), 100 * r.accuracy(),
+                    distilled == null || r == distilled ? "" : String.format(Locale.ROOT, "%+.2f", 100 * (r.accuracy() - distilled.accuracy()))));
+        }
+        md.append('\n');
+        for (QualityExperiment.RowResult a : c.scored(StudentRow.Kind.AUGMENTED)) {
+            md.append(String.format(Locale.ROOT, "- %s minus distilled: **%+.2f points** of test accuracy.%n",
+                    a.row().name(), c.augmentedMinusDistilledPoints(a)));
+        }
+        List<QualityExperiment.RowResult> tuned = c.scored(StudentRow.Kind.SELF_TUNED);
+        c.bestFixed().ifPresent(best -> {
+            QualityExperiment.RowResult byTest = c.bestFixedByTest().orElseThrow();
+            boolean holdout = c.bestFixedChosenBy() == SettingComparison.Choice.HOLDOUT_AGREEMENT;
+            int fixedRows = c.scored(StudentRow.Kind.FIXED).size();
+            md.append(String.format(Locale.ROOT, "- Best fixed row %s: %s (of %d fixed row%s)%s.%n",
+                    holdout ? "by hold-out agreement" : "by test accuracy (no hold-out metrics; this favours the fixed side)",
+                    best.row().name(), fixedRows, fixedRows == 1 ? "" : "s",
+                    holdout && byTest != best ? "; by test accuracy it would be " + byTest.row().name() : ""));
+            for (QualityExperiment.RowResult t : tuned) {
+                md.append(String.format(Locale.ROOT, "- %s minus best fixed (%s): **%+.2f points** of test accuracy%s.%n",
+                        t.row().name(), best.row().name(), SettingComparison.minusPoints(t, best),
+                        holdout && byTest != best ? String.format(Locale.ROOT, " (%+.2f against %s, the best by test accuracy)",
+                                SettingComparison.minusPoints(t, byTest), byTest.row().name()) : ""));
+            }
+        });
+        md.append('\n');
+    }
+
+    private static String percent(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.2f %%", 100 * v);
+    }
+
+    private static String plain(double v) {
+        if (Double.isNaN(v)) {
+            return "–";
+        }
+        return v == Math.rint(v) ? String.format(Locale.ROOT, "%.0f", v) : String.format(Locale.ROOT, "%s", v);
     }
 
     private static String size(long bytes) {
@@ -85,6 +148,7 @@ public final class QualityReport {
             f.put("teacher_minus_distilled_points", fmt(100 * (teacher.accuracy() - distilled.accuracy())));
             f.put("gap_closed_distilled", fmt(gapClosed(distilled.accuracy(), scratch.accuracy(), teacher.accuracy())));
         }
+        settingFigures(f);
         ModelThroughput.Comparison c = result.throughput();
         if (c != null) {
             f.put("teacher_images_per_s", String.format(Locale.ROOT, "%.0f", c.teacherImagesPerSecond()));
@@ -97,6 +161,35 @@ public final class QualityReport {
         f.put("total_minutes", String.format(Locale.ROOT, "%.1f", result.totalTime().toMillis() / 60_000.0));
         f.put("drained", Boolean.toString(result.drained()));
         return f;
+    }
+
+    private void settingFigures(Map<String, String> f) {
+        SettingComparison c = new SettingComparison(result);
+        if (!c.applies()) {
+            return;
+        }
+        for (StudentRow.Kind kind : List.of(StudentRow.Kind.FIXED, StudentRow.Kind.AUGMENTED, StudentRow.Kind.SELF_TUNED)) {
+            for (QualityExperiment.RowResult r : c.scored(kind)) {
+                f.put(key(r.row().name()) + "_holdout_agreement", fmt(SettingComparison.agreement(r)));
+            }
+        }
+        for (QualityExperiment.RowResult a : c.scored(StudentRow.Kind.AUGMENTED)) {
+            f.put(key(a.row().name()) + "_minus_distilled_points", fmt(c.augmentedMinusDistilledPoints(a)));
+        }
+        c.bestFixed().ifPresent(best -> {
+            QualityExperiment.RowResult byTest = c.bestFixedByTest().orElseThrow();
+            f.put("best_fixed_row", best.row().name());
+            f.put("best_fixed_chosen_by", c.bestFixedChosenBy().name().toLowerCase(Locale.ROOT));
+            f.put("best_fixed_by_test_row", byTest.row().name());
+            for (QualityExperiment.RowResult t : c.scored(StudentRow.Kind.SELF_TUNED)) {
+                f.put(key(t.row().name()) + "_minus_best_fixed_points", fmt(SettingComparison.minusPoints(t, best)));
+                f.put(key(t.row().name()) + "_minus_best_fixed_by_test_points", fmt(SettingComparison.minusPoints(t, byTest)));
+                double changes = t.last().holdoutMetric("tuning.changes");
+                if (!Double.isNaN(changes)) {
+                    f.put(key(t.row().name()) + "_setting_changes", String.format(Locale.ROOT, "%.0f", changes));
+                }
+            }
+        });
     }
 
     private static String key(String name) {
