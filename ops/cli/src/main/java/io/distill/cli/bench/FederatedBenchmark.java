@@ -24,6 +24,10 @@ import java.util.concurrent.Callable;
  * mostly classes 0-4, site b mostly 5-9), soft-labelled in-process by a saved teacher and written to the per-site
  * topics of a real broker; the same student is trained per site alone and codistilled (each site also distils from
  * the other's published checkpoints), and every final student is scored on the whole 10,000-image test set.
+ * With {@code --supervised-fraction} below 1 the rest of each site's examples carry neither a teacher target nor a
+ * hard label: the alone arm refuses them (it has no peer), the codistilled arm ({@code --unlabelled use}) learns them
+ * from its peer's checkpoints as peer-only samples; {@code --supervised-passes} repeats the supervised ones so that
+ * the alone arm is not short of steps.
  */
 @Command(name = "federated", mixinStandardHelpOptions = true,
         description = "Per-site students trained alone vs codistilled from the other site's checkpoints (label-skewed sites).")
