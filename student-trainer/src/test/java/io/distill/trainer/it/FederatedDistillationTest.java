@@ -18,7 +18,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Federated distillation, reduced: two sites with label-skewed halves of 6,000 Fashion-MNIST training images on the
+ * Federated distillation, reduced: two sites with label-skewed halves of 4,000 Fashion-MNIST training images on the
  * real broker; each site's student trained alone and codistilled from the other site's checkpoints, scored on the
  * whole test set. The teacher is the true label smoothed to 0.91 (as in the other trainer tests: no saved teacher in
  * the build); the benchmark ({@code distill bench federated}) uses a trained one.
@@ -38,7 +38,7 @@ class FederatedDistillationTest {
 
     @Test
     void sitesLearnFromTheirOwnTopicsAndPeerCheckpointsOnlyAndNoExampleCrosses(EmbeddedStack stack) throws Exception {
-        FashionMnist.Split train = FashionMnist.load(FashionMnist.locate(), "train", 6_000);
+        FashionMnist.Split train = FashionMnist.load(FashionMnist.locate(), "train", 4_000);
         FashionMnist.Split test = FashionMnist.load(FashionMnist.locate(), "t10k", 10_000);
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("trainer.architecture", "mlp:64");
