@@ -135,6 +135,52 @@ class SiteRoutingTest {
     }
 
     @Test
+    void withUnlabelledEmittedARequestNoTeacherAnsweredGoesToItsSiteWithoutTargetOrLabel() {
+        Map<String, String> emit = with(with(SITES, "sites.unlabelled", "emit"), "sites.unlabelled.label.space",
+                "fashion-mnist:1");
+        try (TopologyHarness h = new TopologyHarness(emit)) {
+            h.send(request("u1", Records.input(1), 1000, Map.of("site", "b")));
+            h.advance(java.time.Duration.ofSeconds(6));
+            List<TrainingExample> out = h.examplesOf(h.config.topics().siteExamples("b"));
+            assertEquals(1, out.size());
+            TrainingExample e = out.get(0);
+            assertEquals(ExampleKind.EXAMPLE, e.getKind());
+            assertEquals(null, e.getTarget());
+            assertEquals(null, e.getHardLabel());
+            assertEquals("fashion-mnist", e.getLabelSpace().getId());
+            assertEquals(1, e.getLabelSpace().getVersion());
+            assertEquals(Map.of("site", "b"), e.getMetadata());
+            assertEquals(1, h.dispositions().count("example.train"));
+            // its ground truth, arriving later, follows it as a correction
+            h.send(truth("u1", 2, 60_000));
+            List<TrainingExample> corrections = h.examplesOf(h.config.topics().siteExamples("b"));
+            assertEquals(1, corrections.size());
+            assertEquals(ExampleKind.LABEL_CORRECTION, corrections.get(0).getKind());
+            assertEquals(2, corrections.get(0).getHardLabel());
+            assertTrue(h.examplesOf(h.config.topics().siteExamples("a")).isEmpty());
+        }
+        // hold-out needs a label: an unlabelled request of the hold-out split is still filtered
+        try (TopologyHarness h = new TopologyHarness(with(emit, "holdout.fraction", "1"))) {
+            h.send(request("u2", Records.input(2), 1000, Map.of("site", "a")));
+            h.advance(java.time.Duration.ofSeconds(6));
+            assertTrue(h.examplesOf(h.config.topics().siteHoldout("a")).isEmpty());
+            assertEquals(1, h.dispositions().count("filtered.NO_TEACHER"));
+        }
+    }
+
+    @Test
+    void unlabelledExamplesAreEmittedOnlyToSitesAndUnderANamedLabelSpace() {
+        Map<String, String> emit = Map.of("sites.unlabelled", "emit", "sites.unlabelled.label.space", "fashion-mnist:1");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TopologyConfig.from(emit));
+        assertTrue(e.getMessage().contains("topics.sites"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> TopologyConfig.from(with(SITES, "sites.unlabelled", "emit")));
+        assertTrue(e.getMessage().contains("sites.unlabelled.label.space"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> TopologyConfig.from(with(SITES, "sites.unlabelled", "maybe")));
+        assertTrue(TopologyConfig.from(SITES).unlabelledLabelSpace().isEmpty(), "filtered by default");
+    }
+
+    @Test
     void aDefaultSiteOutsideTheSitesIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> TopologyConfig.from(with(SITES, "sites.default", "z")));

@@ -167,6 +167,9 @@ public final class TrainerCommand implements Callable<Integer> {
     @Option(names = "--codistill-refresh-ms", description = "Federated: use a peer version at least this long before taking a newer one [trainer.codistill.refresh.ms].")
     Long codistillRefreshMs;
 
+    @Option(names = "--codistill-unlabelled", description = "Federated: use (peer-only samples, learnt from the peers' term alone) or refuse examples with neither a teacher target nor a hard label [trainer.codistill.unlabelled].")
+    String codistillUnlabelled;
+
     @Option(names = "--bootstrap-servers", description = "Kafka bootstrap servers [kafka.bootstrap.servers].")
     String bootstrapServers;
 
@@ -230,6 +233,7 @@ public final class TrainerCommand implements Callable<Integer> {
         flags.put("topics.sites", sites);
         flags.put("trainer.codistill.beta", codistillBeta);
         flags.put("trainer.codistill.refresh.ms", codistillRefreshMs);
+        flags.put("trainer.codistill.unlabelled", codistillUnlabelled);
         flags.put("trainer.augment", augment);
         flags.put("trainer.augment.shift.pixels", augmentShift);
         flags.put("trainer.augment.crop.padding", augmentCropPadding);

@@ -15,9 +15,20 @@ import java.util.List;
  * @param refresh how long one peer version is used before a newer published one is taken
  * @param agreementOnly apply the peer term only where the peers agree with the site's own answer
  *     ({@code trainer.codistill.filter=agreement}, the default; {@code none} applies it to every sample)
+ * @param keepUnlabelled keep an example with neither a teacher target nor a hard label as a peer-only sample
+ *     ({@code trainer.codistill.unlabelled=use}) instead of refusing it (the default, {@code refuse}); only while
+ *     codistilling: a trainer without peers has nothing to learn from it
+ * @param unlabelledMinConfidence a peer-only sample takes the peer term only where the peers' top probability is at
+ *     least this ({@code trainer.codistill.unlabelled.min.confidence}, 0 = always)
  */
 public record Federation(String site, String baseModel, List<String> peerSites, double beta, Duration refresh,
-                         boolean agreementOnly) {
+                         boolean agreementOnly, boolean keepUnlabelled, double unlabelledMinConfidence) {
+
+    /** A site trainer that refuses unlabelled examples. */
+    public Federation(String site, String baseModel, List<String> peerSites, double beta, Duration refresh,
+                      boolean agreementOnly) {
+        this(site, baseModel, peerSites, beta, refresh, agreementOnly, false, 0);
+    }
 
     public Federation {
         peerSites = List.copyOf(peerSites);
@@ -26,6 +37,10 @@ public record Federation(String site, String baseModel, List<String> peerSites, 
         }
         if (refresh.isNegative()) {
             throw new IllegalArgumentException("trainer.codistill.refresh.ms must be >= 0");
+        }
+        if (!(unlabelledMinConfidence >= 0 && unlabelledMinConfidence <= 1)) {
+            throw new IllegalArgumentException("trainer.codistill.unlabelled.min.confidence must be in [0, 1], not "
+                    + unlabelledMinConfidence);
         }
     }
 
@@ -47,5 +62,10 @@ public record Federation(String site, String baseModel, List<String> peerSites, 
     /** Whether this trainer adds the peers' term (beta > 0 and at least one other site). */
     public boolean codistills() {
         return beta > 0 && !peerSites.isEmpty();
+    }
+
+    /** Whether unlabelled examples are kept as peer-only samples: asked for, and this trainer codistills. */
+    public boolean usesUnlabelled() {
+        return keepUnlabelled && codistills();
     }
 }

@@ -110,6 +110,8 @@ public record TrainerSettings(
         d.put("trainer.codistill.beta", "1.0");
         d.put("trainer.codistill.refresh.ms", "30000");
         d.put("trainer.codistill.filter", "agreement");
+        d.put("trainer.codistill.unlabelled", "refuse");
+        d.put("trainer.codistill.unlabelled.min.confidence", "0.0");
         d.put("trainer.augment", "none");
         d.put("trainer.augment.shift.pixels", "2");
         d.put("trainer.augment.crop.padding", "2");
@@ -205,8 +207,14 @@ public record TrainerSettings(
             throw new io.distill.core.config.ConfigException("trainer.codistill.filter",
                     "trainer.codistill.filter must be agreement or none, not '" + filter + "'", null);
         }
+        String unlabelled = c.getString("trainer.codistill.unlabelled", "refuse").trim().toLowerCase(Locale.ROOT);
+        if (!unlabelled.equals("use") && !unlabelled.equals("refuse")) {
+            throw new io.distill.core.config.ConfigException("trainer.codistill.unlabelled",
+                    "trainer.codistill.unlabelled must be use or refuse, not '" + unlabelled + "'", null);
+        }
         return new Federation(site, c.getString("trainer.model"), peers, c.getDouble("trainer.codistill.beta", 1.0),
-                Duration.ofMillis(c.getLong("trainer.codistill.refresh.ms", 30_000)), filter.equals("agreement"));
+                Duration.ofMillis(c.getLong("trainer.codistill.refresh.ms", 30_000)), filter.equals("agreement"),
+                unlabelled.equals("use"), c.getDouble("trainer.codistill.unlabelled.min.confidence", 0.0));
     }
 
     /** {@code use} (distil) or {@code ignore} (train on hard labels only, e.g. a from-scratch baseline). */

@@ -26,6 +26,7 @@ public final class RecordHandler {
     private final Duration retryBackoff;
     private final Counts counts = new Counts();
     private final boolean keepTeacherTargets;
+    private final boolean keepUnlabelled;
 
     public RecordHandler(ExampleDecoder decoder, SampleConverter converter, DeadLetterSink deadLetters,
                          BiConsumer<String, Integer> corrections, String stage, Duration retryBackoff) {
@@ -40,7 +41,18 @@ public final class RecordHandler {
     public RecordHandler(ExampleDecoder decoder, SampleConverter converter, DeadLetterSink deadLetters,
                          BiConsumer<String, Integer> corrections, String stage, Duration retryBackoff,
                          boolean keepTeacherTargets) {
+        this(decoder, converter, deadLetters, corrections, stage, retryBackoff, keepTeacherTargets, false);
+    }
+
+    /**
+     * @param keepUnlabelled true to keep examples with neither a teacher target nor a hard label (peer-only samples
+     *                       of a codistilling trainer) instead of dead-lettering them
+     */
+    public RecordHandler(ExampleDecoder decoder, SampleConverter converter, DeadLetterSink deadLetters,
+                         BiConsumer<String, Integer> corrections, String stage, Duration retryBackoff,
+                         boolean keepTeacherTargets, boolean keepUnlabelled) {
         this.keepTeacherTargets = keepTeacherTargets;
+        this.keepUnlabelled = keepUnlabelled;
         this.decoder = decoder;
         this.converter = converter;
         this.deadLetters = deadLetters;
@@ -69,8 +81,11 @@ public final class RecordHandler {
             return null;
         }
         try {
-            Sample sample = converter.convert(example);
+            Sample sample = converter.convert(example, keepUnlabelled);
             counts.samples++;
+            if (!sample.hasTeacher() && !sample.hasHardLabel()) {
+                counts.unlabelled++;
+            }
             return keepTeacherTargets ? sample : sample.withoutTeacher();
         } catch (InvalidExampleException e) {
             counts.deadLettered++;
@@ -104,6 +119,7 @@ public final class RecordHandler {
         volatile long samples;
         volatile long corrections;
         volatile long deadLettered;
+        volatile long unlabelled;
 
         public long samples() {
             return samples;
@@ -115,6 +131,11 @@ public final class RecordHandler {
 
         public long deadLettered() {
             return deadLettered;
+        }
+
+        /** Samples kept with neither a teacher target nor a hard label (peer-only samples). */
+        public long unlabelled() {
+            return unlabelled;
         }
     }
 }

@@ -57,6 +57,14 @@ public final class SampleConverter {
     }
 
     public Sample convert(TrainingExample example) throws InvalidExampleException {
+        return convert(example, false);
+    }
+
+    /**
+     * @param keepUnlabelled true to keep an example with neither a teacher target nor a hard label (a codistilling
+     *     trainer's peer-only sample); false refuses it
+     */
+    public Sample convert(TrainingExample example, boolean keepUnlabelled) throws InvalidExampleException {
         LabelSpace space = example.getLabelSpace();
         if (!labelSpaceId.contentEquals(space.getId()) || space.getVersion() != labelSpaceVersion) {
             throw new InvalidExampleException(ReasonCode.LABEL_SPACE_MISMATCH, "label space " + space.getId() + " v"
@@ -65,7 +73,7 @@ public final class SampleConverter {
         if (example.getInput() == null) {
             throw new InvalidExampleException(ReasonCode.INVALID_RECORD, "example without input");
         }
-        if (example.getTarget() == null && example.getHardLabel() == null) {
+        if (example.getTarget() == null && example.getHardLabel() == null && !keepUnlabelled) {
             throw new InvalidExampleException(ReasonCode.INVALID_RECORD, "example with neither a teacher target nor a hard label");
         }
         Integer label = example.getHardLabel();

@@ -67,13 +67,16 @@ public final class FederatedExperiment {
     /** What one trainer did: its final test accuracy and what it read. */
     public record TrainerOutcome(String model, String site, double beta, long version, double testAccuracy,
                                  long samples, Set<String> assignedTopics, Map<String, Long> recordsByTopic,
-                                 Map<String, Long> peerVersionsAtEnd) {
+                                 Map<String, Long> peerVersionsAtEnd, long unlabelledSamples, long deadLettered) {
     }
 
-    /** Every trainer's outcome, and how many examples each site holds (train and hold-out). */
+    /**
+     * Every trainer's outcome, and how many example records each site's topics hold (train and hold-out), of which
+     * how many training records carry supervision (teacher target and/or hard label; repeated passes included).
+     */
     public record Result(List<TrainerOutcome> trainers, Map<String, Integer> examplesPerSite,
                          Map<String, Integer> holdoutPerSite, Map<String, double[]> classShares,
-                         TopicCatalogue catalogue) {
+                         TopicCatalogue catalogue, Map<String, Integer> supervisedPerSite) {
 
         public TrainerOutcome of(String model) {
             return trainers.stream().filter(t -> t.model().equals(model)).findFirst()
@@ -88,6 +91,8 @@ public final class FederatedExperiment {
     private final double holdoutFraction;
     private final double teacherFraction;
     private final double labelFraction;
+    private final double supervisedFraction;
+    private final int supervisedPasses;
     private final Map<String, String> trainerSettings;
     private final long seed;
 
@@ -107,6 +112,31 @@ public final class FederatedExperiment {
     public FederatedExperiment(String bootstrapServers, String registryUrl, String prefix, List<String> sites,
                                double majority, double holdoutFraction, double teacherFraction, double labelFraction,
                                Map<String, String> trainerSettings, long seed) {
+        this(bootstrapServers, registryUrl, prefix, sites, majority, holdoutFraction, 1.0, 1, teacherFraction,
+                labelFraction, trainerSettings, seed);
+    }
+
+    /**
+     * An experiment where only part of each site's traffic carries any supervision.
+     *
+     * @param supervisedFraction share of training examples that may carry supervision (then {@code teacherFraction}
+     *     and {@code labelFraction} apply to them); the others are written with neither a teacher target nor a hard
+     *     label, as unlabelled examples: a trainer refuses them unless it codistills with
+     *     {@code trainer.codistill.unlabelled=use}, when they are peer-only samples
+     * @param supervisedPasses how often each supervised example is written (in passes over the site's examples,
+     *     each unlabelled example in one of them), so that a trainer that can use only the supervised ones still
+     *     trains on them for as many passes as it likes; 1 = once
+     */
+    public FederatedExperiment(String bootstrapServers, String registryUrl, String prefix, List<String> sites,
+                               double majority, double holdoutFraction, double supervisedFraction,
+                               int supervisedPasses, double teacherFraction, double labelFraction,
+                               Map<String, String> trainerSettings, long seed) {
+        if (!(supervisedFraction > 0 && supervisedFraction <= 1) || supervisedPasses < 1) {
+            throw new IllegalArgumentException("supervised fraction must be in (0, 1] and passes >= 1, not "
+                    + supervisedFraction + ", " + supervisedPasses);
+        }
+        this.supervisedFraction = supervisedFraction;
+        this.supervisedPasses = supervisedPasses;
         this.teacherFraction = teacherFraction;
         this.labelFraction = labelFraction;
         this.kafkaAndRegistry = Map.of("kafka.bootstrap.servers", bootstrapServers, "registry.url", registryUrl);
@@ -150,19 +180,24 @@ public final class FederatedExperiment {
         Map<String, Integer> examples = new LinkedHashMap<>();
         Map<String, Integer> holdout = new LinkedHashMap<>();
         Map<String, double[]> shares = new LinkedHashMap<>();
-        write(train, teacher, topics, base, examples, holdout, shares);
+        Map<String, Integer> supervised = new LinkedHashMap<>();
+        write(train, teacher, topics, base, examples, holdout, shares, supervised);
 
         List<TrainerOutcome> outcomes = new ArrayList<>();
         for (Map.Entry<String, Double> arm : betas.entrySet()) {
-            outcomes.addAll(runArm(arm.getKey(), arm.getValue(), topics, registry, test, examples));
+            outcomes.addAll(runArm(arm.getKey(), arm.getValue(), topics, registry, test, examples, supervised));
         }
-        return new Result(outcomes, examples, holdout, shares, catalogue);
+        return new Result(outcomes, examples, holdout, shares, catalogue, supervised);
     }
 
-    /** Deals the images to the sites with the label skew and writes them, labelled, to the per-site topics. */
+    /**
+     * Deals the images to the sites with the label skew and writes them, labelled, to the per-site topics: in
+     * {@code supervisedPasses} passes over the images, each supervised training example in every pass, each
+     * unlabelled one in one pass drawn at random, each hold-out example once.
+     */
     private void write(FashionMnist.Split train, Labeller teacher, Topics topics, DistillConfig config,
-                       Map<String, Integer> examples, Map<String, Integer> holdout, Map<String, double[]> shares)
-            throws Exception {
+                       Map<String, Integer> examples, Map<String, Integer> holdout, Map<String, double[]> shares,
+                       Map<String, Integer> supervised) throws Exception {
         Random random = new Random(seed);
         int n = sites.size();
         LabelSpace space = LabelSpace.newBuilder().setId(FashionMnist.LABEL_SPACE_ID)
@@ -170,8 +205,9 @@ public final class FederatedExperiment {
         Map<String, Object> props = new HashMap<>(config.kafkaProperties());
         props.put("linger.ms", 20);
         props.put("max.in.flight.requests.per.connection", 1);
-        int[] siteOf = new int[train.size()];
-        for (int i = 0; i < train.size(); i++) {
+        int size = train.size();
+        int[] siteOf = new int[size];
+        for (int i = 0; i < size; i++) {
             int home = train.labels()[i] * n / FashionMnist.CLASS_NAMES.size();
             int site = home;
             if (n > 1 && random.nextDouble() >= majority) {
@@ -179,51 +215,73 @@ public final class FederatedExperiment {
             }
             siteOf[i] = site;
         }
+        // What each image carries: hold-out (always teacher and label), else teacher and/or label, or nothing.
+        boolean[] isHoldout = new boolean[size];
+        boolean[] taught = new boolean[size];
+        boolean[] labelled = new boolean[size];
+        int[] unlabelledPass = new int[size];
+        for (int i = 0; i < size; i++) {
+            isHoldout[i] = random.nextDouble() < holdoutFraction;
+            boolean supervisable = isHoldout[i] || supervisedFraction >= 1 || random.nextDouble() < supervisedFraction;
+            taught[i] = isHoldout[i] || (supervisable && random.nextDouble() < teacherFraction);
+            labelled[i] = isHoldout[i] || (supervisable && random.nextDouble() < labelFraction);
+            // A supervisable example given neither is not written (the topology filters it NO_TEACHER); one never
+            // supervisable is written as an unlabelled example.
+            unlabelledPass[i] = supervisable ? -1 : random.nextInt(supervisedPasses);
+        }
+        float[][] logProbs = new float[size][];
+        int batch = 512;
+        for (int from = 0; from < size; from += batch) {
+            int b = Math.min(batch, size - from);
+            float[][] images = new float[b][];
+            int[] labels = new int[b];
+            for (int i = 0; i < b; i++) {
+                images[i] = train.images()[from + i];
+                labels[i] = train.labels()[from + i];
+            }
+            float[][] out = teacher.logProbs(images, labels);
+            System.arraycopy(out, 0, logProbs, from, b);
+        }
         sites.forEach(s -> {
             examples.put(s, 0);
             holdout.put(s, 0);
+            supervised.put(s, 0);
             shares.put(s, new double[FashionMnist.CLASS_NAMES.size()]);
         });
-        int batch = 512;
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
-            for (int from = 0; from < train.size(); from += batch) {
-                int b = Math.min(batch, train.size() - from);
-                float[][] images = new float[b][];
-                int[] labels = new int[b];
-                for (int i = 0; i < b; i++) {
-                    images[i] = train.images()[from + i];
-                    labels[i] = train.labels()[from + i];
-                }
-                float[][] logProbs = teacher.logProbs(images, labels);
-                for (int i = 0; i < b; i++) {
-                    int index = from + i;
-                    String site = sites.get(siteOf[index]);
-                    boolean isHoldout = random.nextDouble() < holdoutFraction;
-                    boolean taught = isHoldout || random.nextDouble() < teacherFraction;
-                    boolean labelled = isHoldout || random.nextDouble() < labelFraction;
-                    if (!taught && !labelled) {
+            for (int pass = 0; pass < supervisedPasses; pass++) {
+                for (int index = 0; index < size; index++) {
+                    boolean unlabelled = unlabelledPass[index] >= 0;
+                    boolean write = unlabelled ? unlabelledPass[index] == pass
+                            : (taught[index] || labelled[index]) && (!isHoldout[index] || pass == 0);
+                    if (!write) {
                         continue;
                     }
+                    String site = sites.get(siteOf[index]);
                     String id = "img-" + index;
-                    double[] target = new double[logProbs[i].length];
+                    double[] target = new double[logProbs[index].length];
                     for (int c = 0; c < target.length; c++) {
-                        target[c] = logProbs[i][c];
+                        target[c] = logProbs[index][c];
                     }
                     int label = train.labels()[index];
                     TrainingExample example = TrainingExample.newBuilder()
                             .setRequestId(id).setKind(ExampleKind.EXAMPLE).setSampleKey(id)
-                            .setSplit(isHoldout ? Split.HOLDOUT : Split.TRAIN).setTask("fashion-mnist")
-                            .setEventTime(Instant.now()).setInput(TensorCodec.encode(images[i], 784))
-                            .setTarget(taught ? SoftTargets.dense(target) : null)
-                            .setHardLabel(labelled ? label : null)
+                            .setSplit(isHoldout[index] ? Split.HOLDOUT : Split.TRAIN).setTask("fashion-mnist")
+                            .setEventTime(Instant.now()).setInput(TensorCodec.encode(train.images()[index], 784))
+                            .setTarget(taught[index] ? SoftTargets.dense(target) : null)
+                            .setHardLabel(labelled[index] ? label : null)
                             .setLabelSpace(space).setWeight(1f).setMetadata(Map.of("site", site))
                             .build();
-                    String topic = isHoldout ? topics.siteHoldout(site).name() : topics.siteExamples(site).name();
+                    String topic = isHoldout[index] ? topics.siteHoldout(site).name()
+                            : topics.siteExamples(site).name();
                     producer.send(new ProducerRecord<>(topic, id.getBytes(),
                             topics.siteExamples(site).serializeValue(example)));
-                    (isHoldout ? holdout : examples).merge(site, 1, Integer::sum);
-                    if (!isHoldout) {
+                    (isHoldout[index] ? holdout : examples).merge(site, 1, Integer::sum);
+                    if (!isHoldout[index] && !unlabelled) {
+                        supervised.merge(site, 1, Integer::sum);
+                    }
+                    if (!isHoldout[index] && (pass == 0 || unlabelled)) {
                         shares.get(site)[label] += 1;
                     }
                 }
@@ -232,16 +290,22 @@ public final class FederatedExperiment {
         }
         for (String s : sites) {
             double[] share = shares.get(s);
+            double total = 0;
+            for (double v : share) {
+                total += v;
+            }
             for (int c = 0; c < share.length; c++) {
-                share[c] /= Math.max(1, examples.get(s));
+                share[c] /= Math.max(1, total);
             }
         }
-        log.info("wrote {} training and {} hold-out examples per site", examples, holdout);
+        log.info("wrote {} training records ({} with supervision, {} passes) and {} hold-out examples per site",
+                examples, supervised, supervisedPasses, holdout);
     }
 
     /** One arm: a trainer per site, all at once, until each has trained its samples; then scores each. */
     private List<TrainerOutcome> runArm(String model, double beta, Topics topics, RegistryClient registry,
-                                        FashionMnist.Split test, Map<String, Integer> examples) throws Exception {
+                                        FashionMnist.Split test, Map<String, Integer> examples,
+                                        Map<String, Integer> supervised) throws Exception {
         List<TrainerService> services = new ArrayList<>();
         List<Thread> threads = new ArrayList<>();
         List<TrainerOutcome> out = new ArrayList<>();
@@ -249,8 +313,13 @@ public final class FederatedExperiment {
             for (String site : sites) {
                 // A stream has no epochs: each fresh example is trained once, topped up with replayed ones, so a
                 // trainer stops a little before it has trained every example of its site (the same for both arms).
+                // A trainer that refuses unlabelled examples trains only on the supervised ones.
                 double ratio = config(Map.of()).getDouble("trainer.replay.ratio", 0.25);
-                long samples = (long) (examples.get(site) * (1 + ratio) * 0.97);
+                DistillConfig probe = config(Map.of("trainer.model", model, "trainer.site", site,
+                        "trainer.codistill.beta", Double.toString(beta)));
+                boolean usesUnlabelled = TrainerSettings.fromConfig(probe).federation().usesUnlabelled();
+                int usable = usesUnlabelled ? examples.get(site) : supervised.get(site);
+                long samples = (long) (usable * (1 + ratio) * 0.97);
                 DistillConfig c = config(Map.of("trainer.model", model, "trainer.site", site,
                         "trainer.codistill.beta", Double.toString(beta), "trainer.max.samples", Long.toString(samples)));
                 TrainerService service = new TrainerService(TrainerSettings.fromConfig(c), topics, c.kafkaProperties(),
@@ -274,9 +343,11 @@ public final class FederatedExperiment {
                         .read(name).newest().orElseThrow(() -> new IllegalStateException(name + " published nothing"));
                 double accuracy = accuracy(newest, topics, test);
                 out.add(new TrainerOutcome(name, sites.get(i), beta, newest.getVersion(), accuracy, s.samplesSeen(),
-                        s.assignedTopics(), s.recordsByTopic(), s.peerVersions()));
-                log.info("{}: v{} test accuracy {} ({} samples; read {}; peers {})", name, newest.getVersion(),
-                        String.format("%.4f", accuracy), s.samplesSeen(), s.recordsByTopic(), s.peerVersions());
+                        s.assignedTopics(), s.recordsByTopic(), s.peerVersions(), s.unlabelledSamples(),
+                        s.deadLettered()));
+                log.info("{}: v{} test accuracy {} ({} samples, {} peer-only examples kept, {} dead-lettered; read {};"
+                        + " peers {})", name, newest.getVersion(), String.format("%.4f", accuracy), s.samplesSeen(),
+                        s.unlabelledSamples(), s.deadLettered(), s.recordsByTopic(), s.peerVersions());
             }
         } finally {
             services.forEach(TrainerService::close);

@@ -26,6 +26,7 @@ import io.distill.core.compute.IntraOpThreads;
 import io.distill.schema.LabelSpace;
 import io.distill.trainer.adaptive.AdaptiveWeighting;
 import io.distill.trainer.data.Sample;
+import io.distill.trainer.loss.CodistillationLoss;
 import io.distill.trainer.loss.DistillationLoss;
 import io.distill.trainer.optim.GradientClipping;
 import io.distill.trainer.optim.StatefulOptimizer;
@@ -140,7 +141,9 @@ public final class StudentNetwork implements AutoCloseable {
     /**
      * One optimizer step with a codistillation term: the loss is the distillation loss plus
      * {@code beta * T^2 * KL(peer_T || student_T)}, batch mean, where {@code peer} is the other sites' mean
-     * distribution on these same samples (natural-log probabilities at temperature 1, one row per sample).
+     * distribution on these same samples (natural-log probabilities at temperature 1, one row per sample)
+     * ({@link CodistillationLoss}). A sample with neither a teacher target nor a hard label (a peer-only sample)
+     * learns from the peer term alone, where its mask is 1.
      *
      * @param peerLogProbs one row per sample, or null for no peer term
      * @param peerMask 1 for the samples the peer term applies to, 0 for the others (still counted in the batch
@@ -151,9 +154,10 @@ public final class StudentNetwork implements AutoCloseable {
                             float[][] peerLogProbs, float[] peerMask, float beta) {
         GradMode.disableOnThisThread();
         IntraOpThreads.applyToCurrentThread();
-        boolean anyTarget = peerLogProbs != null && beta > 0;
+        boolean anyTarget = false;
         for (int i = 0; i < samples.size() && !anyTarget; i++) {
-            anyTarget = samples.get(i).hasTeacher() || samples.get(i).hasHardLabel();
+            anyTarget = samples.get(i).hasTeacher() || samples.get(i).hasHardLabel()
+                    || (peerLogProbs != null && beta > 0 && (peerMask == null || peerMask[i] > 0));
         }
         if (!anyTarget) {
             // Nothing to learn (e.g. hard-labels-only training and no label in this batch yet): no step is taken.
@@ -195,18 +199,17 @@ public final class StudentNetwork implements AutoCloseable {
                     }
                     NDList labels = DistillationLoss.labels(teacherArray, batch.create(hard), batch.create(weight),
                             batch.create(mask));
-                    NDArray value = loss.evaluate(labels, predictions, alpha, temperature);
+                    NDArray value;
                     if (peerLogProbs != null && beta > 0) {
                         float[] peer = new float[b * numClasses];
                         for (int i = 0; i < b; i++) {
                             System.arraycopy(peerLogProbs[i], 0, peer, i * numClasses, numClasses);
                         }
                         NDArray peerArray = batch.create(FloatBuffer.wrap(peer), new Shape(b, numClasses));
-                        // Teacher-only labels: the KD term alone (T^2 KL), for the masked-in samples.
-                        NDList peerLabels = peerMask == null ? new NDList(peerArray)
-                                : DistillationLoss.labels(peerArray, null, null, batch.create(peerMask));
-                        NDArray peerTerm = loss.evaluate(peerLabels, predictions, 1f, temperature);
-                        value = value.add(peerTerm.mul(beta));
+                        value = CodistillationLoss.evaluate(loss, labels, predictions, alpha, temperature, peerArray,
+                                peerMask == null ? null : batch.create(peerMask), beta);
+                    } else {
+                        value = loss.evaluate(labels, predictions, alpha, temperature);
                     }
                     collector.backward(value);
                     lossValue = value.getFloat();

@@ -21,8 +21,8 @@ import io.distill.schema.LabelSpace;
 import io.distill.schema.Precision;
 import io.distill.schema.TeacherRef;
 import io.distill.serving.model.ServingContract;
-import io.distill.trainer.codistill.PeerAgreement;
 import io.distill.trainer.codistill.PeerEnsemble;
+import io.distill.trainer.codistill.PeerTermMask;
 import io.distill.trainer.config.Federation;
 import io.distill.trainer.augment.Augmenter;
 import io.distill.trainer.config.TrainerSettings;
@@ -243,7 +243,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
         RecordHandler exampleHandler = new RecordHandler(decoder, converter, deadLetters, (id, label) -> {
             waiting.correct(id, label);
             replay.correct(id, label);
-        }, STAGE + "/examples", Duration.ofSeconds(1), settings.useTeacherTargets());
+        }, STAGE + "/examples", Duration.ofSeconds(1), settings.useTeacherTargets(),
+                settings.federation() != null && settings.federation().usesUnlabelled());
         RecordHandler holdoutHandler = new RecordHandler(decoder, converter, deadLetters, holdout::correct,
                 STAGE + "/holdout", Duration.ofSeconds(1));
         this.exampleCounts = exampleHandler.counts();
@@ -254,6 +255,10 @@ public final class TrainerService implements Runnable, AutoCloseable {
                     .tag("model", settings.model()).tag("input", e.getKey())
                     .description("Records of the input refused to the dead-letter topic").register(registry);
         }
+        FunctionCounter.builder("distill.trainer.unlabelled.samples", exampleCounts, RecordHandler.Counts::unlabelled)
+                .tag("model", settings.model())
+                .description("Examples kept with neither a teacher target nor a hard label (peer-only samples)")
+                .register(registry);
         feed = new ExampleFeed(consumer(settings.groupId()), examplesTopic(), resumeAt, exampleHandler,
                 settings.batchSize(), settings.prefetchBatches(), settings.linger(), waiting);
         ledger.start(feed.startPositions());
@@ -420,8 +425,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
         // Augmented copies train the network; the replay buffer below keeps the examples as they arrived.
         List<Sample> trained = augmenter.augment(samples, optimizerSteps());
         float[][] peerTargets = peers == null ? null : peers.meanLogProbs(trained).orElse(null);
-        float[] peerMask = peerTargets != null && settings.federation().agreementOnly()
-                ? PeerAgreement.mask(trained, peerTargets) : null;
+        float[] peerMask = peerTargets == null ? null : PeerTermMask.of(settings.federation()).mask(trained, peerTargets);
         StudentNetwork.StepResult result = network.train(trained, (float) stage.alpha(), (float) stage.temperature(),
                 settings.adaptive(), peerTargets, peerMask,
                 peerTargets == null ? 0f : (float) settings.federation().beta());
@@ -667,6 +671,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
     public long deadLettered() {
         return (exampleCounts == null ? 0 : exampleCounts.deadLettered())
                 + (holdoutCounts == null ? 0 : holdoutCounts.deadLettered());
+    }
+
+    /** Examples kept as peer-only samples (neither a teacher target nor a hard label) so far. */
+    public long unlabelledSamples() {
+        return exampleCounts == null ? 0 : exampleCounts.unlabelled();
     }
 
     public long publishedVersion() {

@@ -101,4 +101,27 @@ class TrainerSettingsTest {
                 io.distill.core.config.ConfigException.class, () -> TrainerSettings.fromConfig(DistillConfig.of(c)));
         assertTrue(e.getMessage().contains("'z'"), e.getMessage());
     }
+
+    @Test
+    void unlabelledExamplesAreUsedOnlyWhenAskedForAndCodistilling() {
+        Map<String, String> c = new java.util.HashMap<>(TrainerSettings.DEFAULTS);
+        c.put("topics.sites", "a,b");
+        c.put("trainer.site", "a");
+        assertFalse(TrainerSettings.fromConfig(DistillConfig.of(c)).federation().usesUnlabelled(), "default: refuse");
+        c.put("trainer.codistill.unlabelled", "use");
+        c.put("trainer.codistill.unlabelled.min.confidence", "0.6");
+        Federation f = TrainerSettings.fromConfig(DistillConfig.of(c)).federation();
+        assertTrue(f.usesUnlabelled());
+        assertEquals(0.6, f.unlabelledMinConfidence());
+        c.put("trainer.codistill.beta", "0");
+        assertFalse(TrainerSettings.fromConfig(DistillConfig.of(c)).federation().usesUnlabelled(),
+                "a trainer without peers has nothing to learn from an unlabelled example");
+        c.put("trainer.codistill.unlabelled", "maybe");
+        org.junit.jupiter.api.Assertions.assertThrows(io.distill.core.config.ConfigException.class,
+                () -> TrainerSettings.fromConfig(DistillConfig.of(c)));
+        c.put("trainer.codistill.unlabelled", "use");
+        c.put("trainer.codistill.unlabelled.min.confidence", "1.5");
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TrainerSettings.fromConfig(DistillConfig.of(c)));
+    }
 }

@@ -70,6 +70,38 @@ class SampleConverterTest {
         assertEquals(List.of(), deadLetters);
     }
 
+    @Test
+    void anExampleWithNeitherTargetNorLabelIsRefusedUnlessKeptAsPeerOnly() throws Exception {
+        TrainingExample neither = TrainingExample.newBuilder(example("r6", "toy", List.of()))
+                .setTarget(null).setHardLabel(null).build();
+        InvalidExampleException e = assertThrows(InvalidExampleException.class, () -> converter.convert(neither));
+        assertEquals(ReasonCode.INVALID_RECORD, e.reasonCode());
+        assertEquals("example with neither a teacher target nor a hard label", e.getMessage());
+
+        List<String> deadLetters = new java.util.ArrayList<>();
+        DeadLetterSink sink = (record, stage, reason, message) -> deadLetters.add(reason + ": " + message);
+        org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> record =
+                new org.apache.kafka.clients.consumer.ConsumerRecord<>("examples", 0, 0, new byte[0], new byte[] {1});
+        RecordHandler refusing = new RecordHandler(r -> neither, converter, sink, (id, label) -> { }, "test",
+                java.time.Duration.ofMillis(1), true, false);
+        RecordHandler keeping = new RecordHandler(r -> neither, converter, sink, (id, label) -> { }, "test",
+                java.time.Duration.ofMillis(1), true, true);
+        assertEquals(null, refusing.handle(record));
+        assertEquals(List.of("INVALID_RECORD: example with neither a teacher target nor a hard label"), deadLetters);
+        assertEquals(1, refusing.counts().deadLettered());
+
+        Sample kept = keeping.handle(record);
+        assertEquals(false, kept.hasTeacher());
+        assertEquals(false, kept.hasHardLabel());
+        assertArrayEquals(new float[]{0.25f, 0.75f}, kept.input());
+        assertEquals(1, keeping.counts().unlabelled());
+        assertEquals(1, deadLetters.size(), "nothing more dead-lettered");
+        // the other checks still apply to a kept example
+        TrainingExample noInput = TrainingExample.newBuilder(neither).setInput(null).build();
+        assertEquals(ReasonCode.INVALID_RECORD,
+                assertThrows(InvalidExampleException.class, () -> converter.convert(noInput, true)).reasonCode());
+    }
+
     private static TrainingExample example(String id, String labelSpace, List<TeacherContribution> teachers) {
         return TrainingExample.newBuilder()
                 .setRequestId(id)

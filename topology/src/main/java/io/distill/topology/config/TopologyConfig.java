@@ -3,6 +3,7 @@ package io.distill.topology.config;
 import io.distill.core.config.DistillConfig;
 import io.distill.core.softtarget.EnsembleWeighting;
 import io.distill.core.topics.TopicCatalogue;
+import io.distill.schema.LabelSpace;
 import io.distill.topology.policy.SiteRouter;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,6 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
@@ -45,6 +47,10 @@ import java.util.TreeMap;
  * topics.sites            (none)             federated: site ids; examples go to examples.site-ID / holdout.site-ID
  * sites.metadata.key      site               request metadata key naming the site
  * sites.default           (none)             site of requests without the key; none = dead-letter UNKNOWN_SITE
+ * sites.unlabelled        filter             filter | emit: a request with neither a teacher answer nor ground truth
+ *                                            is filtered NO_TEACHER, or (emit, with topics.sites) written to its
+ *                                            site's examples topic without target or label, for codistilling trainers
+ * sites.unlabelled.label.space (none)        ID:VERSION of the label space unlabelled examples are emitted under
  * metrics.host/port       0.0.0.0 / 9404     Prometheus endpoint (port 0 = any free port)
  * state.dir               .distill/streams under the working directory
  * num.stream.threads      1
@@ -119,6 +125,7 @@ public final class TopologyConfig {
         }
         ensembleWeighting();
         siteRouter();
+        unlabelledLabelSpace();
         if (!teachers.isEmpty() && teacherWeights.values().stream().mapToDouble(Double::doubleValue).sum() <= 0) {
             throw new IllegalArgumentException("the teacher weights sum to 0");
         }
@@ -181,6 +188,36 @@ public final class TopologyConfig {
             return new SiteRouter(catalogue.sites(), get("sites.metadata.key", "site"), defaultSite);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The label space unlabelled examples are emitted under when {@code sites.unlabelled=emit}; empty when they are
+     * filtered (the default). Emitting needs {@code topics.sites}: only a codistilling site trainer learns from them.
+     */
+    public Optional<LabelSpace> unlabelledLabelSpace() {
+        String mode = get("sites.unlabelled", "filter").trim().toLowerCase(Locale.ROOT);
+        if (mode.equals("filter")) {
+            return Optional.empty();
+        }
+        if (!mode.equals("emit")) {
+            throw new IllegalArgumentException("sites.unlabelled must be filter or emit, not '" + mode + "'");
+        }
+        if (catalogue.sites().isEmpty()) {
+            throw new IllegalArgumentException("sites.unlabelled=emit needs topics.sites: only codistilling site"
+                    + " trainers learn from unlabelled examples");
+        }
+        String space = get("sites.unlabelled.label.space", "").trim();
+        int colon = space.lastIndexOf(':');
+        try {
+            if (colon <= 0) {
+                throw new NumberFormatException();
+            }
+            return Optional.of(LabelSpace.newBuilder().setId(space.substring(0, colon))
+                    .setVersion(Integer.parseInt(space.substring(colon + 1))).setClassNames(List.of()).build());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("sites.unlabelled=emit needs sites.unlabelled.label.space=ID:VERSION,"
+                    + " not '" + space + "'");
         }
     }
 

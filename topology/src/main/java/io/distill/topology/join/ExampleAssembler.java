@@ -53,7 +53,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  *       did (wall-clock, because stream time stalls at the end of a finite replay).
  *   <li>Decision: label spaces must agree (else dead letter); teachers are combined in probability
  *       space; a request no teacher answered becomes a hard-label-only example when its ground
- *       truth is there, and is filtered {@code NO_TEACHER} otherwise; then the confidence filter,
+ *       truth is there, and is filtered {@code NO_TEACHER} otherwise (with {@code sites.unlabelled=emit} a
+ *       train-split one is emitted to its site without target or label instead, for codistilling site trainers,
+ *       and later ground truth becomes a correction as for any example); then the confidence filter,
  *       class cap and rate limit; then the hold-out split by sample key.
  *   <li>The decided store remembers each request id for {@code dedup.retention.ms}: a repeat is a
  *       duplicate, and ground truth for an emitted example becomes a {@code LABEL_CORRECTION} while
@@ -63,6 +65,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * </ul>
  */
 public final class ExampleAssembler implements Processor<String, Object, String, Object> {
+
+    /** The class-cap bucket of unlabelled examples ({@code sites.unlabelled=emit}). */
+    static final int UNLABELLED_CLASS = -1;
 
     private final TopologyConfig config;
     private final TopologyMetrics metrics;
@@ -302,14 +307,20 @@ public final class ExampleAssembler implements Processor<String, Object, String,
             }
         }
         if (ensembled == null && hardLabel == null) {
-            filter(id, request, FilterReason.NO_TEACHER, now);
-            return;
+            // Unlabelled: only a codistilling site trainer can learn from it, and only in the train split.
+            Optional<LabelSpace> unlabelled = config.unlabelledLabelSpace();
+            if (unlabelled.isEmpty() || splitter.splitOf(join.sampleKey()) != Split.TRAIN) {
+                filter(id, request, FilterReason.NO_TEACHER, now);
+                return;
+            }
+            space = unlabelled.get();
         }
         if (ensembled != null && config.minConfidence() > 0 && ensembled.confidence() < config.minConfidence()) {
             filter(id, request, FilterReason.LOW_CONFIDENCE, now);
             return;
         }
-        int classId = hardLabel != null ? hardLabel : ensembled.argmax();
+        // Unlabelled examples are sampled as one class of their own (UNLABELLED_CLASS).
+        int classId = hardLabel != null ? hardLabel : ensembled != null ? ensembled.argmax() : UNLABELLED_CLASS;
         Optional<FilterReason> refused = sampler.admit(classId, request.getEventTime().toEpochMilli(), now);
         if (refused.isPresent()) {
             filter(id, request, refused.get(), now);

@@ -24,6 +24,10 @@ import java.util.concurrent.Callable;
  * mostly classes 0-4, site b mostly 5-9), soft-labelled in-process by a saved teacher and written to the per-site
  * topics of a real broker; the same student is trained per site alone and codistilled (each site also distils from
  * the other's published checkpoints), and every final student is scored on the whole 10,000-image test set.
+ * With {@code --supervised-fraction} below 1 the rest of each site's examples carry neither a teacher target nor a
+ * hard label: the alone arm refuses them (it has no peer), the codistilled arm ({@code --unlabelled use}) learns them
+ * from its peer's checkpoints as peer-only samples; {@code --supervised-passes} repeats the supervised ones so that
+ * the alone arm is not short of steps.
  */
 @Command(name = "federated", mixinStandardHelpOptions = true,
         description = "Per-site students trained alone vs codistilled from the other site's checkpoints (label-skewed sites).")
@@ -46,6 +50,22 @@ public final class FederatedBenchmark implements Callable<Integer> {
 
     @Option(names = "--label-fraction", description = "Share of training examples with ground truth (default: ${DEFAULT-VALUE}).")
     double labelFraction = 0.0;
+
+    @Option(names = "--supervised-fraction", description = "Share of training examples that may carry supervision"
+            + " (teacher and label fractions apply to them); the rest carry neither (default: ${DEFAULT-VALUE}).")
+    double supervisedFraction = 1.0;
+
+    @Option(names = "--supervised-passes", description = "Passes over each site's supervised examples (each unlabelled"
+            + " one is written in one pass) (default: ${DEFAULT-VALUE}).")
+    int supervisedPasses = 1;
+
+    @Option(names = "--unlabelled", description = "trainer.codistill.unlabelled of the codistilled arm: use | refuse"
+            + " (default: ${DEFAULT-VALUE}).")
+    String unlabelled = "use";
+
+    @Option(names = "--unlabelled-min-confidence", description = "trainer.codistill.unlabelled.min.confidence"
+            + " (default: ${DEFAULT-VALUE}).")
+    double unlabelledMinConfidence = 0.0;
 
     @Option(names = "--filter", description = "trainer.codistill.filter: agreement | none (default: ${DEFAULT-VALUE}).")
     String filter = "agreement";
@@ -114,10 +134,13 @@ public final class FederatedBenchmark implements Callable<Integer> {
             settings.put("trainer.gate.kl.tolerance", "1000");
             settings.put("trainer.codistill.refresh.ms", Long.toString(refreshMs));
             settings.put("trainer.codistill.filter", filter);
+            settings.put("trainer.codistill.unlabelled", unlabelled);
+            settings.put("trainer.codistill.unlabelled.min.confidence", Double.toString(unlabelledMinConfidence));
             settings.put("trainer.device", "cpu");
             String prefix = "bench-federated-" + Long.toHexString(System.nanoTime()) + ".";
             FederatedExperiment experiment = new FederatedExperiment(bootstrapServers, registryUrl, prefix,
-                    List.of("a", "b"), majority, 0.05, teacherFraction, labelFraction, settings, seed);
+                    List.of("a", "b"), majority, 0.05, supervisedFraction, supervisedPasses, teacherFraction,
+                    labelFraction, settings, seed);
             Map<String, Double> arms = new LinkedHashMap<>();
             arms.put("alone", 0.0);
             arms.put("codistilled", beta);
@@ -132,7 +155,8 @@ public final class FederatedBenchmark implements Callable<Integer> {
                         own += share[c];
                     }
                 }
-                out.put("site_" + site + "_train_examples", Integer.toString(result.examplesPerSite().get(site)));
+                out.put("site_" + site + "_train_records", Integer.toString(result.examplesPerSite().get(site)));
+                out.put("site_" + site + "_supervised_records", Integer.toString(result.supervisedPerSite().get(site)));
                 out.put("site_" + site + "_own_classes_share", fmt(own));
             }
             for (String site : List.of("a", "b")) {
@@ -141,7 +165,10 @@ public final class FederatedBenchmark implements Callable<Integer> {
                 out.put("site_" + site + "_alone_test_accuracy", fmt(alone.testAccuracy()));
                 out.put("site_" + site + "_codistilled_test_accuracy", fmt(codistilled.testAccuracy()));
                 out.put("site_" + site + "_gain", fmt(codistilled.testAccuracy() - alone.testAccuracy()));
-                out.put("site_" + site + "_samples", Long.toString(codistilled.samples()));
+                out.put("site_" + site + "_alone_samples", Long.toString(alone.samples()));
+                out.put("site_" + site + "_alone_dead_letters", Long.toString(alone.deadLettered()));
+                out.put("site_" + site + "_codistilled_samples", Long.toString(codistilled.samples()));
+                out.put("site_" + site + "_codistilled_peer_only_examples", Long.toString(codistilled.unlabelledSamples()));
                 out.put("site_" + site + "_codistilled_topics_read", String.join(",", codistilled.recordsByTopic().keySet()));
                 out.put("site_" + site + "_codistilled_topics_assigned", String.join(",", codistilled.assignedTopics()));
             }
@@ -152,6 +179,11 @@ public final class FederatedBenchmark implements Callable<Integer> {
             out.put("teacher_fraction", Double.toString(teacherFraction));
             out.put("label_fraction", Double.toString(labelFraction));
             out.put("filter", filter);
+            out.put("supervised_fraction", Double.toString(supervisedFraction));
+            out.put("supervised_passes", Integer.toString(supervisedPasses));
+            out.put("unlabelled", unlabelled);
+            out.put("unlabelled_min_confidence", Double.toString(unlabelledMinConfidence));
+            out.put("seed", Long.toString(seed));
             out.put("elapsed_s", fmt((System.nanoTime() - started) / 1e9));
             out.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
             out.forEach((k, v) -> System.out.println(k + ": " + v));
