@@ -272,13 +272,26 @@ public final class EmbeddedStack implements AutoCloseable {
     }
 
     private void awaitServed(List<String> names) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try {
             Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
             sharedAdmin().describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()
                     .forEach(d -> d.partitions().forEach(p -> partitions.put(
                             new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
-            // The admin client retries NOT_LEADER_OR_FOLLOWER until the partition is online on its leader.
-            sharedAdmin().listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
+            while (true) {
+                try {
+                    // The admin client retries NOT_LEADER_OR_FOLLOWER until the partition is online on its leader,
+                    // but answers UNKNOWN_TOPIC_OR_PARTITION at once when the replica manager has not created it yet.
+                    sharedAdmin().listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
+                    return;
+                } catch (ExecutionException ex) {
+                    if (!(ex.getCause() instanceof org.apache.kafka.common.errors.RetriableException)
+                            || System.nanoTime() > deadline) {
+                        throw ex;
+                    }
+                    Thread.sleep(50);
+                }
+            }
         } catch (ExecutionException ex) {
             throw new StackException("Topics " + names + " are not served: " + ex.getCause(), ex.getCause());
         } catch (InterruptedException ex) {
