@@ -56,8 +56,16 @@ public final class FaultInjectionRun {
      * @param teachersDir      where the tiny teacher lives
      * @param drainTimeout     how long to wait, after the load, for every request to be decided
      */
+    /**
+     * @param gracefulBrokerRestart stop the broker cleanly (SIGTERM, controlled shutdown) instead of killing it with
+     *                              SIGKILL for its one restart
+     */
     public record Settings(long seed, int killsPerRole, long requests, double rate, Path workDir, Path teachersDir,
-                           Duration drainTimeout) {
+                           Duration drainTimeout, boolean gracefulBrokerRestart) {
+        public Settings(long seed, int killsPerRole, long requests, double rate, Path workDir, Path teachersDir,
+                        Duration drainTimeout) {
+            this(seed, killsPerRole, requests, rate, workDir, teachersDir, drainTimeout, false);
+        }
     }
 
     /** The figures of a run. */
@@ -242,11 +250,15 @@ public final class FaultInjectionRun {
     private void restartBroker(LocalPipeline pipeline) {
         long pid = pipeline.stack().kafka().pid().orElse(-1);
         long t = System.nanoTime();
-        pipeline.stack().kafka().kill();
+        if (settings.gracefulBrokerRestart()) {
+            pipeline.stack().kafka().stop();
+        } else {
+            pipeline.stack().kafka().kill();
+        }
         LocalPipeline.sleep(1000 + random.nextInt(2000));
         pipeline.stack().kafka().start();
-        out.printf(Locale.ROOT, "  kill -9 broker (pid %d) and restart: back after %.1f s%n", pid,
-                (System.nanoTime() - t) / 1e9);
+        out.printf(Locale.ROOT, "  %s broker (pid %d) and restart: back after %.1f s%n",
+                settings.gracefulBrokerRestart() ? "stop" : "kill -9", pid, (System.nanoTime() - t) / 1e9);
     }
 
     private void restartExited(LocalPipeline pipeline) {

@@ -35,6 +35,10 @@ public final class FaultsBenchmark implements Callable<Integer> {
     @Option(names = "--teachers-dir", defaultValue = ".distill/teachers", description = "Where the tiny teacher is trained and reused (default ${DEFAULT-VALUE}).")
     Path teachersDir;
 
+    @Option(names = "--graceful-broker-restart", description = "Stop the broker cleanly for its restart instead of "
+            + "killing it with SIGKILL.")
+    boolean gracefulBrokerRestart;
+
     @Option(names = "--drain-timeout", defaultValue = "300", description = "Seconds to wait after the load for every request to be decided (default ${DEFAULT-VALUE}).")
     long drainSeconds;
 
@@ -43,7 +47,8 @@ public final class FaultsBenchmark implements Callable<Integer> {
         long s = seed != null ? seed : System.currentTimeMillis();
         long n = requests != null ? requests : Math.max(3000, 1000L * kills);
         FaultInjectionRun.Result result = new FaultInjectionRun(new FaultInjectionRun.Settings(s, kills, n, rate,
-                workDir.toAbsolutePath(), teachersDir.toAbsolutePath(), Duration.ofSeconds(drainSeconds)), System.out).run();
+                workDir.toAbsolutePath(), teachersDir.toAbsolutePath(), Duration.ofSeconds(drainSeconds),
+                gracefulBrokerRestart), System.out).run();
         result.print(System.out);
         return result.verification().ok() ? 0 : 1;
     }
