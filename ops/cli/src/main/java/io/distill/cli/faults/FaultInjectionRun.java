@@ -59,12 +59,13 @@ public final class FaultInjectionRun {
     /**
      * @param gracefulBrokerRestart stop the broker cleanly (SIGTERM, controlled shutdown) instead of killing it with
      *                              SIGKILL for its one restart
+     * @param brokerDowntime        how long the broker stays down before it is started again; zero for 1-3 s
      */
     public record Settings(long seed, int killsPerRole, long requests, double rate, Path workDir, Path teachersDir,
-                           Duration drainTimeout, boolean gracefulBrokerRestart) {
+                           Duration drainTimeout, boolean gracefulBrokerRestart, Duration brokerDowntime) {
         public Settings(long seed, int killsPerRole, long requests, double rate, Path workDir, Path teachersDir,
                         Duration drainTimeout) {
-            this(seed, killsPerRole, requests, rate, workDir, teachersDir, drainTimeout, false);
+            this(seed, killsPerRole, requests, rate, workDir, teachersDir, drainTimeout, false, Duration.ZERO);
         }
     }
 
@@ -255,7 +256,8 @@ public final class FaultInjectionRun {
         } else {
             pipeline.stack().kafka().kill();
         }
-        LocalPipeline.sleep(1000 + random.nextInt(2000));
+        int pause = 1000 + random.nextInt(2000); // drawn in every case, so the seeded schedule stays the same
+        LocalPipeline.sleep(settings.brokerDowntime().isZero() ? pause : settings.brokerDowntime().toMillis());
         pipeline.stack().kafka().start();
         out.printf(Locale.ROOT, "  %s broker (pid %d) and restart: back after %.1f s%n",
                 settings.gracefulBrokerRestart() ? "stop" : "kill -9", pid, (System.nanoTime() - t) / 1e9);

@@ -39,6 +39,10 @@ public final class FaultsBenchmark implements Callable<Integer> {
             + "killing it with SIGKILL.")
     boolean gracefulBrokerRestart;
 
+    @Option(names = "--broker-downtime", defaultValue = "0", description = "Seconds the broker stays down for its "
+            + "restart (default ${DEFAULT-VALUE}: 1-3 s, drawn from the seed).")
+    int brokerDowntimeSeconds;
+
     @Option(names = "--drain-timeout", defaultValue = "300", description = "Seconds to wait after the load for every request to be decided (default ${DEFAULT-VALUE}).")
     long drainSeconds;
 
@@ -48,7 +52,7 @@ public final class FaultsBenchmark implements Callable<Integer> {
         long n = requests != null ? requests : Math.max(3000, 1000L * kills);
         FaultInjectionRun.Result result = new FaultInjectionRun(new FaultInjectionRun.Settings(s, kills, n, rate,
                 workDir.toAbsolutePath(), teachersDir.toAbsolutePath(), Duration.ofSeconds(drainSeconds),
-                gracefulBrokerRestart), System.out).run();
+                gracefulBrokerRestart, Duration.ofSeconds(brokerDowntimeSeconds)), System.out).run();
         result.print(System.out);
         return result.verification().ok() ? 0 : 1;
     }
