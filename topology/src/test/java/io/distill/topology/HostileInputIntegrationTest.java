@@ -22,6 +22,7 @@ import io.distill.topology.accounting.DispositionSummary;
 import io.distill.topology.app.TopologyApp;
 import io.distill.topology.config.TopologyConfig;
 import io.distill.topology.metrics.TopologyMetrics;
+import io.distill.topology.testkit.Decisions;
 import io.distill.topology.testkit.StackTopics;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -136,7 +137,7 @@ class HostileInputIntegrationTest {
 
             // requests: every one received has exactly one disposition
             int requestsSent = 1 + requests.size() + good + 2;
-            DispositionSummary summary = awaitDecided(app, requestsSent);
+            DispositionSummary summary = Decisions.awaitDecided(app, requestsSent, Duration.ofSeconds(60));
             assertEquals(requestsSent, summary.received(), summary.toJson());
             assertEquals(0, summary.pending(), summary.toJson());
             Map<String, Long> requestLetters = requests.stream().filter(Input::deadLettered)
@@ -181,22 +182,5 @@ class HostileInputIntegrationTest {
 
     private static void send(KafkaProducer<String, byte[]> producer, String topic, String key, byte[] value) {
         StackTopics.send(producer, topic, key, value);
-    }
-
-    private static DispositionSummary awaitDecided(TopologyApp app, long expected) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        DispositionSummary summary = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                summary = app.dispositions();
-                if (summary.decided() >= expected && summary.pending() == 0) {
-                    return summary;
-                }
-            } catch (RuntimeException e) {
-                // stores not queryable during a rebalance
-            }
-            Thread.sleep(200);
-        }
-        return summary;
     }
 }

@@ -21,6 +21,7 @@ import io.distill.topology.accounting.DispositionSummary;
 import io.distill.topology.app.TopologyApp;
 import io.distill.topology.config.TopologyConfig;
 import io.distill.topology.metrics.TopologyMetrics;
+import io.distill.topology.testkit.Decisions;
 import io.distill.topology.testkit.StackTopics;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -108,7 +109,7 @@ class RegistryOutageIntegrationTest {
                     }
                 }
                 assertEquals(new HashSet<>(ids), examples, "every request before, during and after the outage");
-                DispositionSummary summary = awaitDecided(app, ids.size());
+                DispositionSummary summary = Decisions.awaitDecided(app, ids.size(), Duration.ofSeconds(60));
                 assertEquals(ids.size(), summary.received(), summary.toJson());
                 assertEquals(ids.size(), summary.count("example.train"), summary.toJson());
                 assertEquals(0, StackTopics.readUntil(stack, List.of(config.deadLettersTopic()), r -> false,
@@ -134,22 +135,5 @@ class RegistryOutageIntegrationTest {
                     .serialize(config.requestsTopic(), request(id, (float) ids.size(), System.currentTimeMillis())));
         }
         producer.flush();
-    }
-
-    private static DispositionSummary awaitDecided(TopologyApp app, long expected) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        DispositionSummary summary = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                summary = app.dispositions();
-                if (summary.decided() >= expected && summary.pending() == 0) {
-                    return summary;
-                }
-            } catch (RuntimeException e) {
-                // stores not queryable during a rebalance
-            }
-            Thread.sleep(200);
-        }
-        return summary;
     }
 }

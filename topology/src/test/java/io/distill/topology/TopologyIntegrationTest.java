@@ -17,6 +17,7 @@ import io.distill.topology.app.TopologyApp;
 import io.distill.topology.app.TopologyService;
 import io.distill.topology.config.TopologyConfig;
 import io.distill.topology.metrics.TopologyMetrics;
+import io.distill.topology.testkit.Decisions;
 import io.distill.topology.testkit.Records;
 import io.distill.topology.testkit.StackTopics;
 import io.distill.topology.testkit.TopologyHarness;
@@ -90,7 +91,7 @@ class TopologyIntegrationTest {
         }
         try (TopologyService service = TopologyService.start(config, serdes)) {
             service.app().awaitRunning(Duration.ofSeconds(60));
-            DispositionSummary decided = awaitDecided(service.app(), n + 2);
+            DispositionSummary decided = Decisions.awaitDecided(service.app(), n + 2, Duration.ofSeconds(30));
             List<ConsumerRecord<String, byte[]>> out = StackTopics.readUntil(stack,
                     List.of(config.examplesTopic(), config.holdoutTopic()), r -> false, Duration.ofSeconds(3));
             Set<String> ids = new HashSet<>();
@@ -126,7 +127,7 @@ class TopologyIntegrationTest {
             DeadLetter letter = serdes.deadLetters().deserializer().deserialize("t", letters.get(0).value());
             assertEquals("UNKNOWN_MAGIC_BYTE", letter.getReasonCode());
 
-            DispositionSummary summary = awaitDecided(service.app(), n + 2);
+            DispositionSummary summary = Decisions.awaitDecided(service.app(), n + 2, Duration.ofSeconds(30));
             assertEquals(n + 2, summary.received());
             assertEquals(1, summary.count("duplicate"));
             assertEquals(1, summary.count("dead_lettered.UNKNOWN_MAGIC_BYTE"));
@@ -184,7 +185,7 @@ class TopologyIntegrationTest {
             restarted.awaitRunning(Duration.ofSeconds(60));
             List<ConsumerRecord<String, byte[]>> out = StackTopics.readUntil(stack,
                     List.of(first.examplesTopic(), first.holdoutTopic()), r -> r.size() >= n, Duration.ofSeconds(90));
-            awaitDecided(restarted, n);
+            Decisions.awaitDecided(restarted, n, Duration.ofSeconds(30));
             out = StackTopics.readUntil(stack, List.of(first.examplesTopic(), first.holdoutTopic()),
                     r -> false, Duration.ofSeconds(3));
             Set<String> ids = new HashSet<>();
@@ -195,26 +196,9 @@ class TopologyIntegrationTest {
                 assertTrue(seen.add(r.key()), "duplicate " + e.getKind() + " for " + r.key());
             }
             assertEquals(n, ids.size(), "every request came out exactly once");
-            DispositionSummary summary = awaitDecided(restarted, n);
+            DispositionSummary summary = Decisions.awaitDecided(restarted, n, Duration.ofSeconds(30));
             assertEquals(n, summary.received(), "received counted once across the restart: " + summary.toJson());
             assertEquals(n, summary.decided());
         }
-    }
-
-    private static DispositionSummary awaitDecided(TopologyApp app, long expected) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        DispositionSummary summary = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                summary = app.dispositions();
-                if (summary.decided() >= expected && summary.pending() == 0) {
-                    return summary;
-                }
-            } catch (RuntimeException e) {
-                // stores not queryable during a rebalance
-            }
-            Thread.sleep(200);
-        }
-        return summary;
     }
 }

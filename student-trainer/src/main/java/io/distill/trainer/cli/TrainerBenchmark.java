@@ -111,8 +111,6 @@ public final class TrainerBenchmark implements Callable<Integer> {
 
     private void run(String name, String architecture, int[] shape, FashionMnist.Split train, int n) throws Exception {
         ArchitectureSpec spec = ArchitectureSpecs.parse(architecture, 0.0);
-        double bestInMemory = 0;
-        double bestStreamed = 0;
         double[] inMemoryRates = new double[rounds];
         double[] streamedRates = new double[rounds];
         double[] inMemoryCpuRates = new double[rounds];
@@ -129,8 +127,6 @@ public final class TrainerBenchmark implements Callable<Integer> {
             streamedRates[round] = streamed.perSecond();
             inMemoryCpuRates[round] = rate[0].perCpuSecond();
             streamedCpuRates[round] = streamed.perCpuSecond();
-            bestInMemory = Math.max(bestInMemory, inMemoryRates[round]);
-            bestStreamed = Math.max(bestStreamed, streamedRates[round]);
             results.put(name + ".round_" + round + ".in_memory_samples_per_s",
                     String.format(Locale.ROOT, "%.0f", inMemoryRates[round]));
             results.put(name + ".round_" + round + ".streamed_samples_per_s",
@@ -144,6 +140,8 @@ public final class TrainerBenchmark implements Callable<Integer> {
         java.util.Arrays.sort(streamedRates);
         java.util.Arrays.sort(inMemoryCpuRates);
         java.util.Arrays.sort(streamedCpuRates);
+        double bestInMemory = inMemoryRates[rounds - 1];
+        double bestStreamed = streamedRates[rounds - 1];
         results.put(name + ".median_ratio", String.format(Locale.ROOT, "%.3f",
                 streamedRates[rounds / 2] / inMemoryRates[rounds / 2]));
         // Samples per CPU second of the thread that trains: what the stream adds to that thread's work, whatever
