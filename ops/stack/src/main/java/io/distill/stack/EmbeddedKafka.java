@@ -120,7 +120,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         resolvePorts();
         Path config = writeConfig();
         if (options.kafkaMode() == KafkaMode.IN_PROCESS) {
-            inProcess = KafkaBroker.start(config);
+            inProcess = KafkaBroker.start(config, featureArgs());
         } else {
             startProcess(config);
         }
@@ -178,6 +178,17 @@ public final class EmbeddedKafka implements AutoCloseable {
         // The log cleaner allocates this buffer on the heap; the default (128 MiB) is far more than a dev broker needs.
         c.put("log.cleaner.dedupe.buffer.size", Integer.toString(8 * 1024 * 1024));
         c.put("controlled.shutdown.enable", "true");
+        // Kafka 4.4 drops transaction markers when a node restarts after a crash (kill -9, power loss): the node replays
+        // metadata in which it still leads its partitions and acts as transaction coordinator on it until its new
+        // incarnation registers (up to broker.session.timeout.ms later), when its partitions are briefly leaderless.
+        // Markers sent in that moment are skipped ("Couldn't find leader endpoint ... likely deleted already and hence
+        // can be skipped") while the transaction is completed in the transaction log; a later transaction of the same
+        // producer then commits the orphaned records. The coordinator sends markers right after start-up mostly for the
+        // transactions that timed out during the outage, in its first timed-out-transaction sweep (default: 10 s after
+        // start). A sweep every 60 s moves that past the window; an abandoned transaction is aborted up to a minute
+        // later, while a service that restarts with its transactional id aborts its own at once.
+        // See docs/RELIABILITY.md, "Transaction markers dropped after a crash restart".
+        c.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "60000");
         if (options.kafkaMode() == KafkaMode.PROCESS) {
             // After a kill, the restarted broker is only unfenced once the dead one's session has expired
             // (default 9 s); a shorter session makes crash-restarts quicker. Heartbeats come every second.
@@ -228,6 +239,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         cmd.add(absoluteClasspath(options.kafkaClasspath().orElse(System.getProperty("java.class.path"))));
         cmd.add(KafkaProcess.class.getName());
         cmd.add("--exit-on-stdin-eof");
+        for (String feature : featureArgs()) {
+            cmd.add("--feature");
+            cmd.add(feature);
+        }
         cmd.add(config.toString());
         cmd.add(readyFile.toString());
         ProcessBuilder pb = new ProcessBuilder(cmd)
@@ -259,6 +274,11 @@ public final class EmbeddedKafka implements AutoCloseable {
             }
             StackSupport.sleep(50);
         }
+    }
+
+    /** {@code name=level} for each of {@link StackOptions#kafkaFeatures()}. */
+    private List<String> featureArgs() {
+        return options.kafkaFeatures().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
     }
 
     /** The child runs in the broker directory, so relative class path entries must be made absolute. */

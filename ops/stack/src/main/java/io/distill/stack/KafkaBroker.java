@@ -7,7 +7,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -32,9 +34,9 @@ final class KafkaBroker {
     }
 
     /** Formats the storage when it has not been formatted yet, then starts the broker and waits until it is up. */
-    static KafkaBroker start(Path configFile) {
+    static KafkaBroker start(Path configFile, List<String> features) {
         KafkaBroker broker = new KafkaBroker(configFile);
-        broker.startup();
+        broker.startup(features);
         return broker;
     }
 
@@ -48,15 +50,22 @@ final class KafkaBroker {
         return props;
     }
 
-    /** {@code kafka-storage format --ignore-formatted}: a no-op for a directory that already holds a cluster. */
-    static void formatStorage(Path configFile) {
+    /**
+     * {@code kafka-storage format --ignore-formatted [--feature name=level ...]}: a no-op for a directory that already
+     * holds a cluster.
+     */
+    static void formatStorage(Path configFile, List<String> features) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int rc;
         try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8)) {
             String clusterId = existingClusterId(configFile).orElseGet(() -> Uuid.randomUuid().toString());
-            rc = StorageTool.execute(new String[] {
-                "format", "--cluster-id", clusterId, "--config", configFile.toString(), "--ignore-formatted"
-            }, ps);
+            List<String> args = new ArrayList<>(List.of(
+                    "format", "--cluster-id", clusterId, "--config", configFile.toString(), "--ignore-formatted"));
+            for (String feature : features) {
+                args.add("--feature");
+                args.add(feature);
+            }
+            rc = StorageTool.execute(args.toArray(String[]::new), ps);
         } catch (RuntimeException e) {
             throw new StackException("Formatting Kafka storage failed (" + configFile + "): " + e.getMessage()
                     + System.lineSeparator() + out.toString(StandardCharsets.UTF_8), e);
@@ -87,8 +96,8 @@ final class KafkaBroker {
         return Optional.empty();
     }
 
-    private void startup() {
-        formatStorage(configFile);
+    private void startup(List<String> features) {
+        formatStorage(configFile, features);
         Map<Object, Object> props = new HashMap<>(load(configFile));
         KafkaRaftServer s;
         try {

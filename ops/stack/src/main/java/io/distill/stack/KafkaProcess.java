@@ -15,10 +15,11 @@ import java.util.concurrent.CountDownLatch;
  * starts it as a child process in {@link KafkaMode#PROCESS}; it can also be run by hand:
  *
  * <pre>
- * java -Xmx512m -cp ... io.distill.stack.KafkaProcess [--exit-on-stdin-eof] server.properties [ready-file]
+ * java -Xmx512m -cp ... io.distill.stack.KafkaProcess [--exit-on-stdin-eof] [--feature name=level ...]
+ *     server.properties [ready-file]
  * </pre>
  *
- * The storage is formatted on the first start. Once the broker serves requests, the ready file (if given) is
+ * The storage is formatted on the first start, with the given feature levels (e.g. {@code transaction.version=1}). Once the broker serves requests, the ready file (if given) is
  * written with this process's id. SIGTERM shuts the broker down cleanly; with {@code --exit-on-stdin-eof} the
  * process also ends when its standard input closes, i.e. when the parent that started it has died.
  */
@@ -33,15 +34,20 @@ public final class KafkaProcess {
     public static void main(String[] args) {
         boolean exitOnStdinEof = false;
         List<String> positional = new ArrayList<>();
-        for (String arg : args) {
+        List<String> features = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
             if (arg.equals("--exit-on-stdin-eof")) {
                 exitOnStdinEof = true;
+            } else if (arg.equals("--feature") && i + 1 < args.length) {
+                features.add(args[++i]);
             } else {
                 positional.add(arg);
             }
         }
         if (positional.isEmpty() || positional.size() > 2) {
-            System.err.println("Usage: KafkaProcess [--exit-on-stdin-eof] server.properties [ready-file]");
+            System.err.println("Usage: KafkaProcess [--exit-on-stdin-eof] [--feature name=level ...] server.properties"
+                    + " [ready-file]");
             System.exit(2);
         }
         Path config = Path.of(positional.get(0));
@@ -49,7 +55,7 @@ public final class KafkaProcess {
 
         KafkaBroker broker;
         try {
-            broker = KafkaBroker.start(config);
+            broker = KafkaBroker.start(config, features);
         } catch (Throwable e) {
             System.err.println(FAILED_MARKER + e.getMessage());
             e.printStackTrace();

@@ -32,6 +32,7 @@ public final class StackOptions {
     private final Map<String, String> brokerProperties;
     private final String kafkaHeap;
     private final List<String> kafkaJvmArgs;
+    private final Map<String, Short> kafkaFeatures;
     private final String kafkaClasspath;
     private final boolean registryEnabled;
     private final int registryPort;
@@ -51,6 +52,7 @@ public final class StackOptions {
         this.brokerProperties = Collections.unmodifiableMap(new LinkedHashMap<>(b.brokerProperties));
         this.kafkaHeap = b.kafkaHeap;
         this.kafkaJvmArgs = List.copyOf(b.kafkaJvmArgs);
+        this.kafkaFeatures = Collections.unmodifiableMap(new LinkedHashMap<>(b.kafkaFeatures));
         this.kafkaClasspath = b.kafkaClasspath;
         this.registryEnabled = b.registryEnabled;
         this.registryPort = b.registryPort;
@@ -81,6 +83,7 @@ public final class StackOptions {
         b.brokerProperties.putAll(brokerProperties);
         b.kafkaHeap = kafkaHeap;
         b.kafkaJvmArgs.addAll(kafkaJvmArgs);
+        b.kafkaFeatures.putAll(kafkaFeatures);
         b.kafkaClasspath = kafkaClasspath;
         b.registryEnabled = registryEnabled;
         b.registryPort = registryPort;
@@ -139,6 +142,15 @@ public final class StackOptions {
         return kafkaJvmArgs;
     }
 
+    /**
+     * Feature levels the broker's storage is formatted with ({@code kafka-storage format --feature name=level}), for
+     * instance {@code transaction.version=1}; empty means the release's defaults. They only take effect when the
+     * storage is formatted, i.e. on the first start of a work directory.
+     */
+    public Map<String, Short> kafkaFeatures() {
+        return kafkaFeatures;
+    }
+
     /** Class path of a broker process; empty means the current JVM's. */
     public Optional<String> kafkaClasspath() {
         return Optional.ofNullable(kafkaClasspath);
@@ -186,7 +198,8 @@ public final class StackOptions {
     public String toString() {
         return "StackOptions{workDir=" + workDir + ", kafkaMode=" + kafkaMode + ", kafkaPort=" + kafkaPort
                 + ", controllerPort=" + controllerPort + ", listeners=" + listeners
-                + ", brokerProperties=" + brokerProperties.keySet() + ", registryEnabled=" + registryEnabled
+                + ", brokerProperties=" + brokerProperties.keySet() + ", kafkaFeatures=" + kafkaFeatures
+                + ", registryEnabled=" + registryEnabled
                 + ", registryPort=" + registryPort + ", startTimeout=" + startTimeout + '}';
     }
 
@@ -201,6 +214,7 @@ public final class StackOptions {
         private final Map<String, String> brokerProperties = new LinkedHashMap<>();
         private String kafkaHeap = "512m";
         private final List<String> kafkaJvmArgs = new ArrayList<>();
+        private final Map<String, Short> kafkaFeatures = new LinkedHashMap<>();
         private String kafkaClasspath;
         private boolean registryEnabled = true;
         private int registryPort;
@@ -265,6 +279,16 @@ public final class StackOptions {
 
         public Builder kafkaJvmArg(String arg) {
             kafkaJvmArgs.add(Objects.requireNonNull(arg, "arg"));
+            return this;
+        }
+
+        /** A feature level to format the broker's storage with; see {@link StackOptions#kafkaFeatures()}. */
+        public Builder kafkaFeature(String name, int level) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank() || name.contains("=") || level < 0 || level > Short.MAX_VALUE) {
+                throw new IllegalArgumentException("Invalid Kafka feature " + name + "=" + level);
+            }
+            kafkaFeatures.put(name, (short) level);
             return this;
         }
 

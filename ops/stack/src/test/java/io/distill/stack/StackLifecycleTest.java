@@ -50,6 +50,7 @@ class StackLifecycleTest {
                 .kafkaHeap("384m")
                 .listener(new Listener("EXTERNAL", "PLAINTEXT", 0))
                 .brokerProperty("log.retention.hours", "1")
+                .kafkaFeature("transaction.version", 1)
                 .build());
     }
 
@@ -97,6 +98,8 @@ class StackLifecycleTest {
     void extraListenerAndBrokerProperties() {
         Map<String, String> config = stack.kafka().brokerConfig();
         assertEquals("1", config.get("log.retention.hours"));
+        assertEquals("60000", config.get("transaction.abort.timed.out.transaction.cleanup.interval.ms"),
+                "timed-out transactions are swept after a crash restart's leaderless moment");
         assertTrue(config.get("listeners").contains("EXTERNAL://127.0.0.1:" + stack.kafka().port("EXTERNAL")));
 
         String topic = stack.createUniqueTopic("external", 1);
@@ -110,6 +113,16 @@ class StackLifecycleTest {
         consumerProps.put("bootstrap.servers", stack.kafka().bootstrapServers("EXTERNAL"));
         assertEquals(List.of("via-external"), TestClients.consume(consumerProps, topic, 1, Duration.ofSeconds(20))
                 .stream().map(ConsumerRecord::value).toList());
+    }
+
+    @Test
+    @Order(2)
+    void storageIsFormattedWithTheGivenFeatureLevels() throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = stack.adminClient()) {
+            var finalized = admin.describeFeatures().featureMetadata().get(30, java.util.concurrent.TimeUnit.SECONDS)
+                    .finalizedFeatures();
+            assertEquals(1, finalized.get("transaction.version").maxVersionLevel(), finalized.toString());
+        }
     }
 
     @Test
