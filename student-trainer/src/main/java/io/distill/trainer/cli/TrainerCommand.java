@@ -33,6 +33,9 @@ import java.util.concurrent.Callable;
                 "Resumes from the newest published checkpoint of the model: parameters, optimizer state and offsets."})
 public final class TrainerCommand implements Callable<Integer> {
 
+    /** Exit status when another trainer of the model holds this one's transactional id (it stopped on purpose). */
+    public static final int EXIT_FENCED = 3;
+
     private static final Logger log = LoggerFactory.getLogger(TrainerCommand.class);
 
     @Option(names = "--config", description = "Properties file with configuration keys.")
@@ -279,6 +282,9 @@ public final class TrainerCommand implements Callable<Integer> {
             }
             service.run();
             service.close();
+            if (service.stoppedByFencing()) {
+                return EXIT_FENCED;
+            }
         }
         return 0;
     }

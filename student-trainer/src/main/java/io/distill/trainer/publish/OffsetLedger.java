@@ -53,6 +53,15 @@ public final class OffsetLedger {
         return false;
     }
 
+    /** How many offsets training has consumed past the last published version, summed over the partitions. */
+    public long unpublishedOffsets() {
+        long n = 0;
+        for (Map.Entry<TopicPartition, Long> e : trained.entrySet()) {
+            n += e.getValue() - published.getOrDefault(e.getKey(), e.getValue());
+        }
+        return n;
+    }
+
     /** The ranges trained since the last published version, one per partition, ordered by topic and partition. */
     public List<OffsetRange> rangesSincePublished() {
         Map<TopicPartition, Long> sorted = new TreeMap<>(Comparator.comparing(TopicPartition::topic)

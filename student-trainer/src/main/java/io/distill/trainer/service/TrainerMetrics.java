@@ -24,6 +24,7 @@ final class TrainerMetrics {
     private final Counter publishFailures;
     private final Counter tuningChanges;
     private final Counter retirements;
+    private final Counter producerRestarts;
     private volatile double temperature = Double.NaN;
     private volatile double alpha = Double.NaN;
     private volatile double loss = Double.NaN;
@@ -69,12 +70,23 @@ final class TrainerMetrics {
                 .description("Weight of the soft-target term of the last trained batch").register(registry);
         retirements = Counter.builder("distill.trainer.retired.versions").tag("model", model)
                 .description("Versions retired by the retention policy").register(registry);
+        producerRestarts = Counter.builder("distill.trainer.producer.restarts").tag("model", model)
+                .description("Transactional producers replaced after the coordinator refused them").register(registry);
         tuningChanges = Counter.builder("distill.trainer.tuning.changes").tag("model", model)
                 .description("Temperature/alpha changes made by self-tuning").register(registry);
     }
 
     void retired(int versions) {
         retirements.increment(versions);
+    }
+
+    void producerRestarted() {
+        producerRestarts.increment();
+    }
+
+    /** Transactional producers replaced so far. */
+    public double producerRestartCount() {
+        return producerRestarts.count();
     }
 
     void distilledWith(double temperature, double alpha) {

@@ -14,6 +14,7 @@ import io.distill.core.checkpoint.store.BlobStores;
 import io.distill.core.checkpoint.store.KafkaBlobStore;
 import io.distill.core.deadletter.DeadLetterRecords;
 import io.distill.core.topics.Topics;
+import io.distill.core.transactions.TransactionRetry;
 import io.distill.core.checkpoint.store.VersionRetirement;
 import io.distill.schema.CheckpointControl;
 import io.distill.schema.CheckpointManifest;
@@ -62,6 +63,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -71,7 +74,9 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -105,6 +110,8 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private final ReplayBuffer replay;
     private final HoldoutSet holdout;
     private final OffsetLedger ledger = new OffsetLedger();
+    /** {@link OffsetLedger#unpublishedOffsets()} as of the last step or publication, for the gauge. */
+    private volatile long unpublishedOffsets;
     private final WaitingSamples waiting = new WaitingSamples();
     private final QualityGate gate;
     private final DistillationTuner tuner;
@@ -113,7 +120,15 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private final List<KafkaClientMetrics> clientMetrics = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
+    /** Replacements of a refused producer allowed within {@link #PRODUCER_RESTART_WINDOW} before the trainer stops. */
+    static final int MAX_PRODUCER_RESTARTS = 3;
+    static final Duration PRODUCER_RESTART_WINDOW = Duration.ofMinutes(10);
+
     private KafkaProducer<byte[], byte[]> transactional;
+    private KafkaClientMetrics producerMetrics;
+    private Map<String, Object> blobReadProps;
+    private final Deque<Long> producerRestarts = new ArrayDeque<>();
+    private volatile boolean fenced;
     private KafkaProducer<byte[], byte[]> deadLetterProducer;
     private BlobStore store;
     private CheckpointPublisher publisher;
@@ -161,6 +176,10 @@ public final class TrainerService implements Runnable, AutoCloseable {
         this.retention = new RetentionPolicy(settings.retainVersions());
         this.metrics = new TrainerMetrics(registry, settings.model(), this::lag, replay::size, holdout::size,
                 this::nativeArrays);
+        io.micrometer.core.instrument.Gauge.builder("distill.trainer.unpublished.offsets", () -> unpublishedOffsets)
+                .tag("model", settings.model())
+                .description("Offsets of the examples topic trained on but not yet covered by a published version")
+                .register(registry);
     }
 
     /**
@@ -169,31 +188,18 @@ public final class TrainerService implements Runnable, AutoCloseable {
      */
     public void start() throws IOException, CheckpointFormatException {
         device = DeviceSelection.choose(settings.device());
-        Map<String, Object> producerProps = new HashMap<>(kafka);
-        producerProps.putAll(topics.catalogue().blobProducerOverrides());
-        producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
-        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
-        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        transactional = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
-        bindClientMetrics(new KafkaClientMetrics(transactional));
+        blobReadProps = new HashMap<>(kafka);
+        blobReadProps.putAll(topics.catalogue().blobConsumerOverrides());
         // Fences an older trainer of this model and aborts its open transaction before we read what is committed.
-        transactional.initTransactions();
+        openPublishing();
         deadLetterProducer = new KafkaProducer<>(kafka, new ByteArraySerializer(), new ByteArraySerializer());
-
-        Map<String, Object> readProps = new HashMap<>(kafka);
-        readProps.putAll(topics.catalogue().blobConsumerOverrides());
-        store = openStore(readProps);
-        publisher = new CheckpointPublisher(transactional, store, topics.checkpoints().name(),
-                topics.checkpoints().valueSerializer(), settings.groupId());
+        Map<String, Object> readProps = blobReadProps;
 
         LabelSpace labelSpace = LabelSpace.newBuilder().setId(settings.labelSpaceId())
                 .setVersion(settings.labelSpaceVersion()).setClassNames(settings.classNames()).build();
-        Lineage lineage = new LineageReader(kafka, topics.checkpoints().name(),
-                topics.checkpoints().valueDeserializer(), Duration.ofSeconds(60)).read(settings.model());
+        Lineage lineage = lineageReader().read(settings.model());
         nextVersion = lineage.nextVersion();
         live.putAll(lineage.live());
-        retirement = new VersionRetirement(transactional, topics.checkpoints().name(), readProps, store);
         Map<TopicPartition, Long> resumeAt = Map.of();
         int[] inputShape = settings.inputShape();
         Optional<CheckpointManifest> newest = lineage.newest();
@@ -293,6 +299,80 @@ public final class TrainerService implements Runnable, AutoCloseable {
         peers = new PeerEnsemble(f.peerModels(), topics, kafka, contract, device, f.refresh(), registry).start();
     }
 
+    /**
+     * Creates the transactional producer and initialises it (which fences an older producer with this transactional id
+     * and settles its open transaction: a prepared commit completes, anything else is aborted), and the blob store,
+     * publisher and retirement that write through it.
+     */
+    private void openPublishing() {
+        Map<String, Object> producerProps = new HashMap<>(kafka);
+        producerProps.putAll(topics.catalogue().blobProducerOverrides());
+        producerProps.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
+        producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
+        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        transactional = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+        producerMetrics = new KafkaClientMetrics(transactional);
+        bindClientMetrics(producerMetrics);
+        TransactionRetry.untilDone("trainer " + settings.model() + ": initialising the transactional producer",
+                transactional::initTransactions, () -> running);
+        store = openStore(blobReadProps);
+        publisher = new CheckpointPublisher(transactional, store, topics.checkpoints().name(),
+                topics.checkpoints().valueSerializer(), settings.groupId());
+        retirement = new VersionRetirement(transactional, topics.checkpoints().name(), blobReadProps, store);
+    }
+
+    /**
+     * Whether {@code e} leaves the transactional producer unusable in a way a new producer mends: refused by the
+     * coordinator (fenced, stale epoch) or stuck in an error state. Missing permissions and an unsupported broker are
+     * configuration errors and stop the trainer.
+     */
+    private static boolean producerUnusable(KafkaException e) {
+        return !(e instanceof org.apache.kafka.common.errors.AuthorizationException
+                || e instanceof org.apache.kafka.common.errors.UnsupportedVersionException
+                || e instanceof org.apache.kafka.common.errors.TimeoutException
+                || e instanceof org.apache.kafka.common.errors.InterruptException);
+    }
+
+    private LineageReader lineageReader() {
+        return new LineageReader(kafka, topics.checkpoints().name(), topics.checkpoints().valueDeserializer(),
+                Duration.ofSeconds(60));
+    }
+
+    /**
+     * Replaces a producer the transaction coordinator refused. Without another trainer of this model that happens when
+     * the coordinator aborted a transaction on its own (it outlived {@code transaction.timeout.ms}, for instance during
+     * a broker outage) and bumped the epoch. The new producer's initialisation settles the refused producer's last
+     * transaction either way; what became of it is then read from the checkpoints topic by the caller. A second
+     * trainer with this transactional id would refuse the new producer again at once: after
+     * {@link #MAX_PRODUCER_RESTARTS} replacements within {@link #PRODUCER_RESTART_WINDOW} the trainer stops.
+     *
+     * @throws TrainerFencedException when the budget of replacements is spent
+     */
+    private void replaceProducer(KafkaException why) {
+        long now = System.nanoTime();
+        while (!producerRestarts.isEmpty() && now - producerRestarts.peekFirst() > PRODUCER_RESTART_WINDOW.toNanos()) {
+            producerRestarts.removeFirst();
+        }
+        if (producerRestarts.size() >= MAX_PRODUCER_RESTARTS) {
+            throw new TrainerFencedException(why);
+        }
+        producerRestarts.addLast(now);
+        log.warn("Trainer of {}: the transactional producer was refused ({}); replacing it (transactional id {}, {} of {}"
+                        + " replacements within {})", settings.model(), why.toString(), settings.transactionalId(),
+                producerRestarts.size(), MAX_PRODUCER_RESTARTS, PRODUCER_RESTART_WINDOW);
+        metrics.producerRestarted();
+        try {
+            transactional.close(Duration.ZERO);
+        } catch (KafkaException e) {
+            log.debug("closing the refused producer: {}", e.toString());
+        }
+        producerMetrics.close();
+        clientMetrics.remove(producerMetrics);
+        store.close();
+        openPublishing();
+    }
+
     private BlobStore openStore(Map<String, Object> readProps) {
         String uri = settings.blobStore();
         if (uri.equals("kafka")) {
@@ -381,8 +461,12 @@ public final class TrainerService implements Runnable, AutoCloseable {
                     break;
                 }
             }
-        } catch (ProducerFencedException e) {
-            log.error("Another trainer of {} took over (fenced): stopping", settings.model());
+        } catch (TrainerFencedException e) {
+            fenced = true;
+            log.error("Trainer of {}: the transactional producer (id {}) was refused {} times within {} ({}); another"
+                            + " trainer of this model is running: stopping", settings.model(),
+                    settings.transactionalId(), producerRestarts.size() + 1, PRODUCER_RESTART_WINDOW,
+                    e.getCause().toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -432,6 +516,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
         metrics.distilledWith(stage.temperature(), stage.alpha());
         samplesSeen += samples.size();
         ledger.advance(batch.untilOffsets());
+        unpublishedOffsets = ledger.unpublishedOffsets();
         for (Sample s : batch.samples()) {
             replay.offer(s);
         }
@@ -539,32 +624,63 @@ public final class TrainerService implements Runnable, AutoCloseable {
         }
         try {
             List<CheckpointManifest> manifests = publisher.publish(blobs, ledger.offsetsToCommit());
-            CheckpointManifest manifest = manifests.get(0);
-            ledger.markPublished();
-            lastManifest = manifest;
-            nextVersion = version + 1;
-            publishedVersion = version;
-            if (published != null) {
-                published.close();
+            published(manifests, blob, checkpoint, int8Lineage, decision.reason());
+        } catch (CheckpointPublisher.PublishFailedException e) {
+            metrics.publishFailed();
+            log.warn("Publishing {}:{} failed; will retry at the next attempt", settings.model(), version, e);
+        } catch (KafkaException refused) {
+            if (!producerUnusable(refused)) {
+                throw refused;
             }
+            replaceProducer(refused);
+            // The refusal says nothing certain about the commit: a commit the coordinator had already prepared
+            // completes, so the checkpoints topic decides. Our version is recognised by its blob's checksum.
+            String sha256 = ChunkedBlob.sha256Hex(blob);
+            CheckpointManifest landed = lineageReader().read(settings.model()).live().get(version);
+            if (landed != null && landed.getSha256().equals(sha256)) {
+                log.warn("Publishing {}:{}: the commit was refused but had completed; taking it as published",
+                        settings.model(), version);
+                published(List.of(landed), blob, checkpoint, int8Lineage, decision.reason());
+            } else {
+                metrics.publishFailed();
+                log.warn("Publishing {}:{} was refused and did not complete ({}); will retry at the next attempt",
+                        settings.model(), version, landed == null ? "the version is not on the topic"
+                                : "the topic holds another blob under that version");
+                if (landed != null) {
+                    throw new TrainerFencedException(refused);
+                }
+            }
+        }
+    }
+
+    /** Brings the trainer's state up to a publication that committed: ledger, lineage, served network, retention. */
+    private void published(List<CheckpointManifest> manifests, byte[] blob, Checkpoint checkpoint, boolean int8Lineage,
+                           String reason) {
+        CheckpointManifest manifest = manifests.get(0);
+        long version = manifest.getVersion();
+        ledger.markPublished();
+        unpublishedOffsets = 0;
+        lastManifest = manifest;
+        nextVersion = version + 1;
+        publishedVersion = version;
+        if (published != null) {
+            published.close();
+        }
+        try {
             List<NamedTensor> served = int8Lineage ? CheckpointReader.read(blob).parameters()
                     : checkpoint.parameters();
             published = new PublishedNetwork(network.manager(), network.spec(), network.inputShape(),
                     network.numClasses(), served, version);
-            metrics.published(version);
-            live.put(version, manifest);
-            for (CheckpointManifest m : manifests) {
-                log.info("Published {}:{} ({}, {} bytes; {}; {} samples, offsets {})", m.getModelName(), version,
-                        m.getFormat().getPrecision(), m.getTotalBytes(), decision.reason(), samplesSeen,
-                        m.getOffsets());
-            }
-            retireOldVersions();
-        } catch (CheckpointPublisher.PublishFailedException e) {
-            metrics.publishFailed();
-            log.warn("Publishing {}:{} failed; will retry at the next attempt", settings.model(), version, e);
         } catch (CheckpointFormatException e) {
             throw new IllegalStateException("the checkpoint just written does not load", e);
         }
+        metrics.published(version);
+        live.put(version, manifest);
+        for (CheckpointManifest m : manifests) {
+            log.info("Published {}:{} ({}, {} bytes; {}; {} samples, offsets {})", m.getModelName(), version,
+                    m.getFormat().getPrecision(), m.getTotalBytes(), reason, samplesSeen, m.getOffsets());
+        }
+        retireOldVersions();
     }
 
     /**
@@ -592,9 +708,15 @@ public final class TrainerService implements Runnable, AutoCloseable {
             log.info("Retired {} versions {} (keeping {} live: {}{})", settings.model(),
                     retiring.stream().map(CheckpointManifest::getVersion).toList(), live.size(), live.keySet(),
                     control == null ? "" : "; fleet policy " + control.getMode() + " " + control.getVersion());
+        } catch (ProducerFencedException | InvalidProducerEpochException refused) {
+            replaceProducer(refused);
+            live.clear();
+            live.putAll(lineageReader().read(settings.model()).live());
+            log.warn("Retiring old versions of {} was refused; will retry after the next publication",
+                    settings.model());
         } catch (CheckpointPublisher.PublishFailedException | RuntimeException e) {
-            if (e instanceof ProducerFencedException fenced) {
-                throw fenced;
+            if (e instanceof TrainerFencedException stop) {
+                throw stop;
             }
             log.warn("Retiring old versions of {} failed; will retry after the next publication", settings.model(),
                     e);
@@ -656,6 +778,11 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private double nativeArrays() {
         StudentNetwork n = network;
         return n == null ? Double.NaN : n.liveArrays();
+    }
+
+    /** Whether the loop stopped because another trainer of this model holds its transactional id. */
+    public boolean stoppedByFencing() {
+        return fenced;
     }
 
     public boolean isRunning() {

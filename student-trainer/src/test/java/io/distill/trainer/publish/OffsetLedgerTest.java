@@ -39,6 +39,19 @@ class OffsetLedgerTest {
     }
 
     @Test
+    void unpublishedOffsetsCountWhatNoPublishedVersionCovers() {
+        OffsetLedger ledger = new OffsetLedger();
+        ledger.start(Map.of(P0, 0L, P1, 5L));
+        assertEquals(0, ledger.unpublishedOffsets());
+        ledger.advance(Map.of(P0, 40L, P1, 7L));
+        assertEquals(42, ledger.unpublishedOffsets());
+        ledger.markPublished();
+        assertEquals(0, ledger.unpublishedOffsets());
+        ledger.advance(Map.of(P1, 10L));
+        assertEquals(3, ledger.unpublishedOffsets());
+    }
+
+    @Test
     void rejectedCandidatesKeepAccumulatingSinceTheLastPublication() {
         OffsetLedger ledger = new OffsetLedger();
         ledger.start(Map.of(P0, 100L));
