@@ -60,12 +60,19 @@ public final class FaultInjectionRun {
      * @param gracefulBrokerRestart stop the broker cleanly (SIGTERM, controlled shutdown) instead of killing it with
      *                              SIGKILL for its one restart
      * @param brokerDowntime        how long the broker stays down before it is started again; zero for 1-3 s
+     * @param kafkaFeatures         feature levels the broker's storage is formatted with; empty for the defaults
      */
     public record Settings(long seed, int killsPerRole, long requests, double rate, Path workDir, Path teachersDir,
-                           Duration drainTimeout, boolean gracefulBrokerRestart, Duration brokerDowntime) {
+                           Duration drainTimeout, boolean gracefulBrokerRestart, Duration brokerDowntime,
+                           Map<String, Integer> kafkaFeatures) {
+        public Settings {
+            kafkaFeatures = Map.copyOf(kafkaFeatures);
+        }
+
         public Settings(long seed, int killsPerRole, long requests, double rate, Path workDir, Path teachersDir,
                         Duration drainTimeout) {
-            this(seed, killsPerRole, requests, rate, workDir, teachersDir, drainTimeout, false, Duration.ZERO);
+            this(seed, killsPerRole, requests, rate, workDir, teachersDir, drainTimeout, false, Duration.ZERO,
+                    Map.of());
         }
     }
 
@@ -135,12 +142,16 @@ public final class FaultInjectionRun {
                 + " restart over %d requests at %.0f/s%n", settings.seed(), settings.seed(), settings.killsPerRole(),
                 KILLED_ROLES, settings.requests(), settings.rate());
         long publishEvery = Math.max(200, settings.requests() / 8);
+        if (!settings.kafkaFeatures().isEmpty()) {
+            out.println("Broker storage formatted with features " + settings.kafkaFeatures());
+        }
         try (LocalPipeline pipeline = LocalPipeline.start(new LocalPipeline.Settings(settings.workDir(),
-                settings.teachersDir(), 3, publishEvery, true, true))) {
+                settings.teachersDir(), 3, publishEvery, true, true, List.of(), settings.kafkaFeatures()))) {
             Topics topics = pipeline.topics();
             TopicCatalogue catalogue = topics.catalogue();
             int[] membership = staticMembership(pipeline, catalogue);
-            out.printf(Locale.ROOT, "Pipeline ready; %d of %d group members are static%n", membership[0], membership[1]);
+            out.printf(Locale.ROOT, "Pipeline ready; %d of %d group members are static; broker transaction.version %d%n",
+                    membership[0], membership[1], transactionVersion(pipeline));
             Map<String, List<String>> outputs = Map.of(
                     LocalPipeline.TEACHER, List.of(catalogue.softLabels()),
                     LocalPipeline.TOPOLOGY, List.of(catalogue.examples(), catalogue.holdout(),
@@ -204,6 +215,10 @@ public final class FaultInjectionRun {
             try (PublishedCheckpointCheck check = new PublishedCheckpointCheck(catalogue.checkpointBlobs(),
                     pipeline.clientProperties(), catalogue.blobConsumerOverrides())) {
                 report = new PipelineVerifier(check).verify(evidence);
+            }
+            keepBrokerLog(pipeline);
+            if (!report.ok()) {
+                keepBrokerData(pipeline);
             }
             Map<String, Integer> kills = new LinkedHashMap<>();
             Map<String, Integer> exits = new LinkedHashMap<>();
@@ -288,13 +303,40 @@ public final class FaultInjectionRun {
             LocalPipeline.sleep(1000);
         }
         long version = newestVersion(pipeline);
-        while (System.nanoTime() < deadline && newestVersion(pipeline) <= version) {
+        PipelineRole trainer = pipeline.role(LocalPipeline.TRAINER);
+        while (System.nanoTime() < deadline && newestVersion(pipeline) <= version
+                && !(gauge(trainer, "distill_trainer_consumer_lag") == 0
+                        && gauge(trainer, "distill_trainer_unpublished_offsets") == 0)) {
             restartExited(pipeline);
             LocalPipeline.sleep(1000);
         }
         long[] counts = dispositions(topology);
         out.printf(Locale.ROOT, "Drained: %d received, %d decided by the topology; newest checkpoint v%d%n", counts[0],
                 counts[1], newestVersion(pipeline));
+    }
+
+    /**
+     * A gauge of a role's {@code /metrics} (the first series of that name), or -1 when it does not answer. The trainer's
+     * consumer lag and {@code distill_trainer_unpublished_offsets} both 0 means that every example has been trained on
+     * and is covered by a published version: no further version is coming.
+     */
+    private static long gauge(PipelineRole role, String name) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + role.metricsPort() + "/metrics"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return -1;
+            }
+            return r.body().lines().filter(l -> l.startsWith(name + "{"))
+                    .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                    .findFirst().orElse(-1);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     /** {received, decided} from the topology's /dispositions; {-1, -1} when it does not answer. */
@@ -326,6 +368,55 @@ public final class FaultInjectionRun {
                     }
                 });
         return newest[0];
+    }
+
+    /** Copies the broker's log next to the roles' logs ({@code logs/broker.log}); the stack's directory goes at the end. */
+    private void keepBrokerLog(LocalPipeline pipeline) {
+        Path log = pipeline.stack().kafka().logFile();
+        try {
+            if (java.nio.file.Files.isRegularFile(log)) {
+                java.nio.file.Files.createDirectories(settings.workDir().resolve("logs"));
+                java.nio.file.Files.copy(log, settings.workDir().resolve("logs").resolve("broker.log"),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            out.println("Could not keep the broker log: " + e);
+        }
+    }
+
+    /**
+     * Copies the broker's log directory of a failed run into the run directory ({@code broker-data/}), so the
+     * topics, {@code __consumer_offsets} and {@code __transaction_state} can be read afterwards with
+     * {@code kafka-dump-log}; the stack's own directory is deleted when the run ends.
+     */
+    private void keepBrokerData(LocalPipeline pipeline) {
+        Path target = settings.workDir().resolve("broker-data");
+        try {
+            LocalPipeline.deleteRecursively(target);
+            Path source = pipeline.stack().kafka().dataDir();
+            try (var files = java.nio.file.Files.walk(source)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Path to = target.resolve(source.relativize(f).toString());
+                    if (java.nio.file.Files.isDirectory(f)) {
+                        java.nio.file.Files.createDirectories(to);
+                    } else if (!f.getFileName().toString().endsWith(".lock")) {
+                        java.nio.file.Files.copy(f, to);
+                    }
+                }
+            }
+            out.println("Broker data of the failed run kept in " + target);
+        } catch (IOException | RuntimeException e) {
+            out.println("Could not keep the broker data of the failed run: " + e);
+        }
+    }
+
+    /** The broker's finalized {@code transaction.version} (0 when the feature is not finalized). */
+    private static int transactionVersion(LocalPipeline pipeline) throws Exception {
+        try (Admin admin = pipeline.stack().adminClient()) {
+            var level = admin.describeFeatures().featureMetadata().get(30, TimeUnit.SECONDS)
+                    .finalizedFeatures().get("transaction.version");
+            return level == null ? 0 : level.maxVersionLevel();
+        }
     }
 
     /**

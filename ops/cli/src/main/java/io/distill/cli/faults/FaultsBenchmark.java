@@ -5,6 +5,8 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -43,6 +45,10 @@ public final class FaultsBenchmark implements Callable<Integer> {
             + "restart (default ${DEFAULT-VALUE}: 1-3 s, drawn from the seed).")
     int brokerDowntimeSeconds;
 
+    @Option(names = "--kafka-feature", paramLabel = "NAME=LEVEL", description = "A feature level to format the "
+            + "broker's storage with, e.g. transaction.version=1 (repeatable; default: the Kafka release's levels).")
+    Map<String, Integer> kafkaFeatures = new LinkedHashMap<>();
+
     @Option(names = "--drain-timeout", defaultValue = "300", description = "Seconds to wait after the load for every request to be decided (default ${DEFAULT-VALUE}).")
     long drainSeconds;
 
@@ -52,7 +58,7 @@ public final class FaultsBenchmark implements Callable<Integer> {
         long n = requests != null ? requests : Math.max(3000, 1000L * kills);
         FaultInjectionRun.Result result = new FaultInjectionRun(new FaultInjectionRun.Settings(s, kills, n, rate,
                 workDir.toAbsolutePath(), teachersDir.toAbsolutePath(), Duration.ofSeconds(drainSeconds),
-                gracefulBrokerRestart, Duration.ofSeconds(brokerDowntimeSeconds)), System.out).run();
+                gracefulBrokerRestart, Duration.ofSeconds(brokerDowntimeSeconds), kafkaFeatures), System.out).run();
         result.print(System.out);
         return result.verification().ok() ? 0 : 1;
     }

@@ -57,12 +57,20 @@ public final class LocalPipeline implements AutoCloseable {
      *                        services' defaults (soak)
      * @param fastStart       run the roles on C1 only, for quicker restarts
      * @param trainerJvmOptions further JVM options of the trainer only (e.g. native memory tracking in a soak)
+     * @param kafkaFeatures   feature levels the broker's storage is formatted with (e.g. {@code transaction.version});
+     *                        empty for the release's defaults
      */
     public record Settings(Path workDir, Path teachersDir, int partitions, long publishEvery, boolean quickRecovery,
-                           boolean fastStart, List<String> trainerJvmOptions) {
+                           boolean fastStart, List<String> trainerJvmOptions, Map<String, Integer> kafkaFeatures) {
 
         public Settings {
             trainerJvmOptions = List.copyOf(trainerJvmOptions);
+            kafkaFeatures = Map.copyOf(kafkaFeatures);
+        }
+
+        public Settings(Path workDir, Path teachersDir, int partitions, long publishEvery, boolean quickRecovery,
+                        boolean fastStart, List<String> trainerJvmOptions) {
+            this(workDir, teachersDir, partitions, publishEvery, quickRecovery, fastStart, trainerJvmOptions, Map.of());
         }
 
         public Settings(Path workDir, Path teachersDir, int partitions, long publishEvery, boolean quickRecovery,
@@ -104,11 +112,14 @@ public final class LocalPipeline implements AutoCloseable {
         // ids for the same seed) would otherwise be taken for this run's and decide its requests as duplicates.
         deleteRecursively(dir.resolve("topology-state"));
         deleteRecursively(dir.resolve("logs"));
-        StackOptions options = StackOptions.builder()
+        StackOptions.Builder builder = StackOptions.builder();
+        settings.kafkaFeatures().forEach(builder::kafkaFeature);
+        StackOptions options = builder
                 .workDir(dir.resolve("stack"))
                 .deleteWorkDirOnClose(true)
                 .kafkaMode(KafkaMode.PROCESS)
                 .kafkaHeap("512m")
+                .kafkaJvmArg("-Dlogback.configurationFile=" + brokerLogConfig(dir))
                 // The stack's 4 s broker session (quick unfencing after a crash-restart) is missed on a machine
                 // under heavy load: the combined controller then fences its own broker (NOT_LEADER_OR_FOLLOWER for
                 // everyone). 15 s survives load; a restart after kill -9 waits out the dead session once.
@@ -228,7 +239,19 @@ public final class LocalPipeline implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path path) throws IOException {
+    /** Writes the broker's logging configuration of a run (see {@code faults-broker-logback.xml}) into its directory. */
+    private static Path brokerLogConfig(Path dir) throws IOException {
+        Path file = dir.resolve("broker-logback.xml");
+        try (var in = LocalPipeline.class.getResourceAsStream("/faults-broker-logback.xml")) {
+            if (in == null) {
+                throw new IOException("faults-broker-logback.xml is missing from the class path");
+            }
+            Files.copy(in, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return file;
+    }
+
+    static void deleteRecursively(Path path) throws IOException {
         if (!Files.exists(path)) {
             return;
         }
