@@ -274,14 +274,16 @@ public final class EmbeddedStack implements AutoCloseable {
     private void awaitServed(List<String> names) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         try {
-            Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
-            sharedAdmin().describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()
-                    .forEach(d -> d.partitions().forEach(p -> partitions.put(
-                            new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
             while (true) {
                 try {
-                    // The admin client retries NOT_LEADER_OR_FOLLOWER until the partition is online on its leader,
-                    // but answers UNKNOWN_TOPIC_OR_PARTITION at once when the replica manager has not created it yet.
+                    // Both calls can answer UNKNOWN_TOPIC_OR_PARTITION at once right after the creation: describe
+                    // while the broker's metadata cache has not caught up with the controller, list offsets while the
+                    // replica manager has not created the partition yet. The admin client retries
+                    // NOT_LEADER_OR_FOLLOWER itself until the partition is online on its leader.
+                    Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+                    sharedAdmin().describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values()
+                            .forEach(d -> d.partitions().forEach(p -> partitions.put(
+                                    new TopicPartition(d.name(), p.partition()), OffsetSpec.latest())));
                     sharedAdmin().listOffsets(partitions).all().get(30, TimeUnit.SECONDS);
                     return;
                 } catch (ExecutionException ex) {
