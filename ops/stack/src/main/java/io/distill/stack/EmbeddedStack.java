@@ -241,6 +241,23 @@ public final class EmbeddedStack implements AutoCloseable {
         return name;
     }
 
+    /**
+     * Initialises a producer with {@code transactionalId} and closes it: the producer that held the id is refused from
+     * its next transactional call on (its open transaction aborted, its epoch bumped), exactly as after the
+     * coordinator's abort of a transaction that outlived {@code transaction.timeout.ms}. For drills and tests of a
+     * service's reaction to a refused producer.
+     */
+    public void fenceTransactionalId(String transactionalId) {
+        Map<String, Object> props = new HashMap<>(clientProperties());
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> fencer =
+                     new org.apache.kafka.clients.producer.KafkaProducer<>(props,
+                             new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                             new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            fencer.initTransactions();
+        }
+    }
+
     /** Creates a topic named {@link #uniqueTopic(String) uniquely} after {@code prefix}; returns its name. */
     public String createUniqueTopic(String prefix, int partitions) {
         return createTopic(uniqueTopic(prefix), partitions);

@@ -14,6 +14,7 @@ import io.distill.core.checkpoint.store.BlobStores;
 import io.distill.core.checkpoint.store.KafkaBlobStore;
 import io.distill.core.deadletter.DeadLetterRecords;
 import io.distill.core.topics.Topics;
+import io.distill.core.transactions.ProducerRestartBudget;
 import io.distill.core.transactions.TransactionRetry;
 import io.distill.core.checkpoint.store.VersionRetirement;
 import io.distill.schema.CheckpointControl;
@@ -74,9 +75,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -120,14 +119,10 @@ public final class TrainerService implements Runnable, AutoCloseable {
     private final List<KafkaClientMetrics> clientMetrics = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
-    /** Replacements of a refused producer allowed within {@link #PRODUCER_RESTART_WINDOW} before the trainer stops. */
-    static final int MAX_PRODUCER_RESTARTS = 3;
-    static final Duration PRODUCER_RESTART_WINDOW = Duration.ofMinutes(10);
-
     private KafkaProducer<byte[], byte[]> transactional;
     private KafkaClientMetrics producerMetrics;
     private Map<String, Object> blobReadProps;
-    private final Deque<Long> producerRestarts = new ArrayDeque<>();
+    private final ProducerRestartBudget producerRestarts = new ProducerRestartBudget();
     private volatile boolean fenced;
     private KafkaProducer<byte[], byte[]> deadLetterProducer;
     private BlobStore store;
@@ -345,22 +340,18 @@ public final class TrainerService implements Runnable, AutoCloseable {
      * a broker outage) and bumped the epoch. The new producer's initialisation settles the refused producer's last
      * transaction either way; what became of it is then read from the checkpoints topic by the caller. A second
      * trainer with this transactional id would refuse the new producer again at once: after
-     * {@link #MAX_PRODUCER_RESTARTS} replacements within {@link #PRODUCER_RESTART_WINDOW} the trainer stops.
+     * {@link ProducerRestartBudget#DEFAULT_MAX} replacements within {@link ProducerRestartBudget#DEFAULT_WINDOW} the
+     * trainer stops.
      *
      * @throws TrainerFencedException when the budget of replacements is spent
      */
     private void replaceProducer(KafkaException why) {
-        long now = System.nanoTime();
-        while (!producerRestarts.isEmpty() && now - producerRestarts.peekFirst() > PRODUCER_RESTART_WINDOW.toNanos()) {
-            producerRestarts.removeFirst();
-        }
-        if (producerRestarts.size() >= MAX_PRODUCER_RESTARTS) {
+        if (!producerRestarts.tryUse()) {
             throw new TrainerFencedException(why);
         }
-        producerRestarts.addLast(now);
         log.warn("Trainer of {}: the transactional producer was refused ({}); replacing it (transactional id {}, {} of {}"
                         + " replacements within {})", settings.model(), why.toString(), settings.transactionalId(),
-                producerRestarts.size(), MAX_PRODUCER_RESTARTS, PRODUCER_RESTART_WINDOW);
+                producerRestarts.used(), producerRestarts.max(), producerRestarts.window());
         metrics.producerRestarted();
         try {
             transactional.close(Duration.ZERO);
@@ -465,7 +456,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
             fenced = true;
             log.error("Trainer of {}: the transactional producer (id {}) was refused {} times within {} ({}); another"
                             + " trainer of this model is running: stopping", settings.model(),
-                    settings.transactionalId(), producerRestarts.size() + 1, PRODUCER_RESTART_WINDOW,
+                    settings.transactionalId(), producerRestarts.used() + 1, producerRestarts.window(),
                     e.getCause().toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,21 +1,18 @@
 package io.distill.trainer.it;
 
 import io.distill.core.config.DistillConfig;
+import io.distill.core.transactions.ProducerRestartBudget;
 import io.distill.schema.CheckpointManifest;
 import io.distill.stack.EmbeddedStack;
 import io.distill.stack.junit.IntegrationTest;
 import io.distill.trainer.config.TrainerSettings;
 import io.distill.trainer.service.TrainerService;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,29 +31,21 @@ class ProducerRefusalTest {
     @Test
     void aRefusedPublicationIsRetriedWithANewProducer(EmbeddedStack stack) throws Exception {
         try (StreamFixture f = new StreamFixture(stack, "trainer-refused")) {
-            f.sendHoldout(1000);
-            f.sendTrain(0, 3000, y -> y);
             String model = "fashion-refused";
             Map<String, String> config = f.trainerConfig(model);
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
-            TrainerService service = f.service(config, meters);
-            service.start();
-            Thread loop = new Thread(service, "trainer-loop");
-            loop.start();
+            TrainerService service = startAfterVersionOne(f, config, meters);
+            Thread loop = loopOf(service);
             try {
-                StreamFixture.await("version 1", Duration.ofMinutes(4), () -> service.publishedVersion() >= 1);
                 long before = service.publishedVersion();
-
-                usurp(stack, TrainerSettings.fromConfig(DistillConfig.of(config))
-                        .transactionalId());
+                stack.fenceTransactionalId(transactionalId(config));
                 f.sendTrain(3000, 6000, y -> y);
 
                 StreamFixture.await("a publication after the refusal", Duration.ofMinutes(4),
                         () -> !service.isRunning() || service.publishedVersion() > before);
                 assertTrue(service.isRunning(), "the trainer stopped after one refusal");
                 assertFalse(service.stoppedByFencing());
-                assertTrue(meters.get("distill.trainer.producer.restarts").counter().count() >= 1,
-                        "the refused producer was replaced");
+                assertTrue(restarts(meters) >= 1, "the refused producer was replaced");
                 List<CheckpointManifest> lineage = f.manifests(model);
                 TrainerServiceTest.assertLineage(lineage);
                 assertTrue(lineage.get(lineage.size() - 1).getVersion() > before, "published after the refusal");
@@ -70,33 +59,26 @@ class ProducerRefusalTest {
     @Test
     void aTrainerRefusedAgainAndAgainStopsAsFenced(EmbeddedStack stack) throws Exception {
         try (StreamFixture f = new StreamFixture(stack, "trainer-usurped")) {
-            f.sendHoldout(1000);
-            f.sendTrain(0, 3000, y -> y);
             String model = "fashion-usurped";
             Map<String, String> config = f.trainerConfig(model);
             config.put("trainer.publish.every.samples", "500");
-            String transactionalId = TrainerSettings.fromConfig(DistillConfig.of(config))
-                    .transactionalId();
             SimpleMeterRegistry meters = new SimpleMeterRegistry();
-            TrainerService service = f.service(config, meters);
-            service.start();
-            Thread loop = new Thread(service, "trainer-loop");
-            loop.start();
+            TrainerService service = startAfterVersionOne(f, config, meters);
+            Thread loop = loopOf(service);
             try {
-                StreamFixture.await("version 1", Duration.ofMinutes(4), () -> service.publishedVersion() >= 1);
                 int sent = 3000;
-                // A trainer that keeps its transactional id busy: every publication attempt is refused.
-                for (int i = 0; i <= 3 && service.isRunning(); i++) {
-                    usurp(stack, transactionalId);
+                // Another trainer keeps taking the transactional id: every publication attempt is refused.
+                for (int i = 0; i <= ProducerRestartBudget.DEFAULT_MAX && service.isRunning(); i++) {
+                    stack.fenceTransactionalId(transactionalId(config));
                     f.sendTrain(sent, 1000, y -> y);
                     sent += 1000;
                     int round = i;
-                    StreamFixture.await("refusal " + (i + 1), Duration.ofMinutes(3), () -> !service.isRunning()
-                            || meters.get("distill.trainer.producer.restarts").counter().count() > round);
+                    StreamFixture.await("refusal " + (i + 1), Duration.ofMinutes(3),
+                            () -> !service.isRunning() || restarts(meters) > round);
                 }
                 StreamFixture.await("the trainer to stop", Duration.ofMinutes(2), () -> !service.isRunning());
                 assertTrue(service.stoppedByFencing(), "stopped because it was fenced");
-                assertEquals(3.0, meters.get("distill.trainer.producer.restarts").counter().count(),
+                assertEquals(ProducerRestartBudget.DEFAULT_MAX, restarts(meters),
                         "three replacements within the window, then the stop");
                 TrainerServiceTest.assertLineage(f.manifests(model));
             } finally {
@@ -106,14 +88,29 @@ class ProducerRefusalTest {
         }
     }
 
-    /** Another producer with {@code transactionalId} initialises and goes away: the trainer's producer is refused. */
-    private static void usurp(EmbeddedStack stack, String transactionalId) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        try (KafkaProducer<byte[], byte[]> usurper =
-                     new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            usurper.initTransactions();
-        }
+    /** Hold-out and 3,000 examples on the topics, the trainer started and its loop running until version 1. */
+    private static TrainerService startAfterVersionOne(StreamFixture f, Map<String, String> config,
+                                                       SimpleMeterRegistry meters) throws Exception {
+        f.sendHoldout(1000);
+        f.sendTrain(0, 3000, y -> y);
+        TrainerService service = f.service(config, meters);
+        service.start();
+        return service;
+    }
+
+    private static Thread loopOf(TrainerService service) throws InterruptedException {
+        Thread loop = new Thread(service, "trainer-loop");
+        loop.start();
+        StreamFixture.await("version 1", Duration.ofMinutes(4),
+                () -> !service.isRunning() || service.publishedVersion() >= 1);
+        return loop;
+    }
+
+    private static String transactionalId(Map<String, String> config) {
+        return TrainerSettings.fromConfig(DistillConfig.of(config)).transactionalId();
+    }
+
+    private static int restarts(SimpleMeterRegistry meters) {
+        return (int) meters.get("distill.trainer.producer.restarts").counter().count();
     }
 }

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import io.distill.core.transactions.ProducerRestartBudget;
 import io.distill.core.transactions.TransactionRetry;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -80,8 +81,8 @@ public final class TeacherService implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TeacherService.class);
     private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
-    static final int MAX_PRODUCER_RESTARTS = 3;
-    static final Duration PRODUCER_RESTART_WINDOW = Duration.ofMinutes(10);
+    static final int MAX_PRODUCER_RESTARTS = ProducerRestartBudget.DEFAULT_MAX;
+    static final Duration PRODUCER_RESTART_WINDOW = ProducerRestartBudget.DEFAULT_WINDOW;
 
     private final TeacherServiceSettings settings;
     private final TeacherModel teacher;
@@ -108,7 +109,7 @@ public final class TeacherService implements Runnable, AutoCloseable {
     private boolean inTransaction;
     private boolean paused;
     private long lastCommitNanos;
-    private final java.util.ArrayDeque<Long> producerRestarts = new java.util.ArrayDeque<>();
+    private final ProducerRestartBudget producerRestarts = new ProducerRestartBudget();
 
     public TeacherService(TeacherServiceSettings settings, TeacherModel teacher, TeacherCodecs codecs,
             TeacherMetrics metrics) {
@@ -157,10 +158,10 @@ public final class TeacherService implements Runnable, AutoCloseable {
                     drainOnShutdown();
                     break;
                 } catch (ProducerFencedException | InvalidProducerEpochException | InvalidTxnStateException e) {
-                    if (!running || !mayRestartProducer()) {
+                    if (!running || !producerRestarts.tryUse()) {
                         log.error("teacher {}: the producer with transactional id {} was refused {} times within {} ({});"
                                         + " another instance with that id is running; stopping", teacher.id(),
-                                settings.transactionalId(), producerRestarts.size(), PRODUCER_RESTART_WINDOW,
+                                settings.transactionalId(), producerRestarts.used() + 1, PRODUCER_RESTART_WINDOW,
                                 e.toString());
                         refused = running;
                         break;
@@ -171,7 +172,7 @@ public final class TeacherService implements Runnable, AutoCloseable {
                 } catch (KafkaException e) {
                     // e.g. the coordinator failing a commit that raced a fencing ("unexpected server error"): the
                     // producer is left in an error state it cannot leave; under exactly-once a new one recovers
-                    if (!exactlyOnce || !running || !mayRestartProducer()) {
+                    if (!exactlyOnce || !running || !producerRestarts.tryUse()) {
                         throw e;
                     }
                     replaceProducer(e);
@@ -408,19 +409,6 @@ public final class TeacherService implements Runnable, AutoCloseable {
         } finally {
             lastCommitNanos = System.nanoTime();
         }
-    }
-
-    /** Whether another producer replacement fits in the window (and records it). */
-    private boolean mayRestartProducer() {
-        long now = System.nanoTime();
-        while (!producerRestarts.isEmpty() && now - producerRestarts.peekFirst() > PRODUCER_RESTART_WINDOW.toNanos()) {
-            producerRestarts.removeFirst();
-        }
-        if (producerRestarts.size() >= MAX_PRODUCER_RESTARTS) {
-            return false;
-        }
-        producerRestarts.addLast(now);
-        return true;
     }
 
     /**

@@ -13,11 +13,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,7 +41,7 @@ class ProducerReplacementIntegrationTest {
             List<String> ids = f.produceRequests("r", REQUESTS);
             f.softLabelsNoSettle(l -> l.size() >= 100, Duration.ofSeconds(60));
 
-            usurp(stack, settings.transactionalId()); // bumps the epoch: the service's producer is refused from now on
+            stack.fenceTransactionalId(settings.transactionalId()); // bumps the epoch: the service's producer is refused from now on
 
             List<SoftLabel> labels = f.softLabels(l -> l.size() >= REQUESTS, Duration.ofSeconds(120));
             Map<String, Long> counts = labels.stream()
@@ -71,7 +67,7 @@ class ProducerReplacementIntegrationTest {
                 labelled += 20;
                 int expected = labelled;
                 f.softLabelsNoSettle(l -> l.size() >= expected, Duration.ofSeconds(60));
-                usurp(stack, settings.transactionalId());
+                stack.fenceTransactionalId(settings.transactionalId());
                 f.produceRequests("after" + i, 1); // work that makes the service use its producer again
                 labelled += i < TeacherService.MAX_PRODUCER_RESTARTS ? 1 : 0;
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -83,17 +79,6 @@ class ProducerReplacementIntegrationTest {
             }
             assertEquals(TeacherService.MAX_PRODUCER_RESTARTS, service.metrics().producerRestartCount());
             assertTrue(service.stoppedByRefusal(), "a fourth refusal within the window stops the service");
-        }
-    }
-
-    /** Another producer with {@code transactionalId} initialises and goes away: the service's producer is refused. */
-    private static void usurp(EmbeddedStack stack, String transactionalId) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        try (KafkaProducer<byte[], byte[]> usurper =
-                     new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
-            usurper.initTransactions();
         }
     }
 }
