@@ -32,15 +32,9 @@ final class StackSupport {
     private StackSupport() {
     }
 
-    /** A port that was free a moment ago on 127.0.0.1. */
+    /** A port that was free a moment ago on 127.0.0.1 (see {@link FreePorts}). */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.setReuseAddress(true);
-            socket.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new StackException("Cannot find a free port on " + HOST + ": " + e.getMessage(), e);
-        }
+        return FreePorts.pick();
     }
 
     /** Fails with a clear message when {@code port} cannot be bound on 127.0.0.1. */

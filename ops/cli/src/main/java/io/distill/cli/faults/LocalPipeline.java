@@ -12,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -262,10 +261,9 @@ public final class LocalPipeline implements AutoCloseable {
         }
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+    /** A role's metrics port stays the same across its restarts, so it is picked outside the ephemeral range. */
+    static int freePort() {
+        return io.distill.stack.FreePorts.pick();
     }
 
     public EmbeddedStack stack() {
