@@ -134,7 +134,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             if (e.getValue() == 0) {
                 int port;
                 do {
-                    port = StackSupport.freePort();
+                    port = FreePorts.pick();
                 } while (ports.containsValue(port));
                 e.setValue(port);
             } else {

@@ -183,7 +183,7 @@ public final class RegistryProcess implements AutoCloseable {
         Path pidFile = dir.resolve("registry.pid");
         StackSupport.killStale(pidFile, jar.getFileName().toString());
         if (port == 0) {
-            port = StackSupport.freePort();
+            port = FreePorts.pick();
         } else {
             StackSupport.requirePortFree(port, "the schema registry");
         }

@@ -32,11 +32,6 @@ final class StackSupport {
     private StackSupport() {
     }
 
-    /** A port that was free a moment ago on 127.0.0.1 (see {@link FreePorts}). */
-    static int freePort() {
-        return FreePorts.pick();
-    }
-
     /** Fails with a clear message when {@code port} cannot be bound on 127.0.0.1. */
     static void requirePortFree(int port, String what) {
         try (ServerSocket socket = new ServerSocket()) {

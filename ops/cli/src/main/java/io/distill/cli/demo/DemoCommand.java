@@ -12,6 +12,7 @@ import io.distill.core.registry.HttpRegistryClient;
 import io.distill.core.topics.TopicCatalogue;
 import io.distill.core.topics.Topics;
 import io.distill.stack.EmbeddedStack;
+import io.distill.stack.FreePorts;
 import io.distill.stack.StackOptions;
 import io.distill.teacher.cli.TeacherTrainCommand;
 import picocli.CommandLine;
@@ -19,7 +20,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,7 +105,8 @@ public final class DemoCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "Stack ready in %.1f s: kafka %s, registry %s%n",
                     stack.startupTime().toMillis() / 1000.0, stack.bootstrapServers(), stack.registryUrl());
 
-            Ports ports = new Ports(freePort(), freePort(), freePort(), freePort(), freePort());
+            Ports ports = new Ports(FreePorts.pick(), FreePorts.pick(), FreePorts.pick(), FreePorts.pick(),
+                    FreePorts.pick());
             Path logs = demoDir.resolve("logs");
             String config = properties.toString();
             roles.add(RoleProcess.start("teacher-service", "768m", logs, Map.of(), List.of(), List.of(
@@ -173,12 +174,6 @@ public final class DemoCommand implements Callable<Integer> {
         }
         JsonNode json = JSON.readTree(descriptor.toFile());
         return json.path("testAccuracy").asDouble(Double.NaN);
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     record Ports(int teacher, int topology, int trainer, int serverA, int serverB) {

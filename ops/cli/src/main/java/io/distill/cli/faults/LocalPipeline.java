@@ -6,6 +6,7 @@ import io.distill.core.registry.HttpRegistryClient;
 import io.distill.core.topics.TopicCatalogue;
 import io.distill.core.topics.Topics;
 import io.distill.stack.EmbeddedStack;
+import io.distill.stack.FreePorts;
 import io.distill.stack.KafkaMode;
 import io.distill.stack.StackOptions;
 import org.slf4j.Logger;
@@ -146,9 +147,10 @@ public final class LocalPipeline implements AutoCloseable {
         if (settings.fastStart()) {
             jvm.add("-XX:TieredStopAtLevel=1");
         }
-        int teacherPort = freePort();
-        int topologyPort = freePort();
-        int trainerPort = freePort();
+        // A role's metrics port stays the same across its restarts: picked outside the ephemeral range.
+        int teacherPort = FreePorts.pick();
+        int topologyPort = FreePorts.pick();
+        int trainerPort = FreePorts.pick();
         add(new PipelineRole(TEACHER, "384m", logs, jvm, List.of("teacher", "serve",
                 "--config", roleConfig(TEACHER).toString(), "--model", teacherDir.toString(), "--device", "cpu",
                 "--commit-interval-ms", "100", "--metrics-port", Integer.toString(teacherPort)), teacherPort));
@@ -259,11 +261,6 @@ public final class LocalPipeline implements AutoCloseable {
                 Files.delete(p);
             }
         }
-    }
-
-    /** A role's metrics port stays the same across its restarts, so it is picked outside the ephemeral range. */
-    static int freePort() {
-        return io.distill.stack.FreePorts.pick();
     }
 
     public EmbeddedStack stack() {

@@ -11,12 +11,12 @@ import io.distill.core.registry.RegistryClient;
 import io.distill.core.topics.TopicCatalogue;
 import io.distill.core.topics.Topics;
 import io.distill.stack.EmbeddedStack;
+import io.distill.stack.FreePorts;
 import io.distill.stack.StackOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -162,14 +162,14 @@ public final class QualityExperiment {
             String workDir = settings.workDir().toAbsolutePath().toString();
             try {
                 for (String teacher : teacherIds) {
-                    int port = freePort();
+                    int port = FreePorts.pick();
                     teacherPorts.put(teacher, port);
                     roles.add(RoleProcess.start("teacher-" + teacher, "768m", logs, Map.of(), List.of(), List.of(
                             "teacher", "serve", "--config", baseProperties.toString(), "--teacher", teacher,
                             "--work-dir", workDir, "--metrics-port", Integer.toString(port))));
                 }
                 for (StudentRow.Pipeline p : pipelines) {
-                    int port = freePort();
+                    int port = FreePorts.pick();
                     topologyPorts.put(p, port);
                     roles.add(RoleProcess.start("topology-" + p.id(), "512m", logs, Map.of(), List.of(), List.of(
                             "topology", "--config", pipelineProperties.get(p).toString(),
@@ -184,7 +184,7 @@ public final class QualityExperiment {
                 long minHoldout = Math.max(50, Math.min(2_000,
                         (long) (settings.trainImages() * settings.holdoutFraction() * 0.8)));
                 for (StudentRow row : settings.rows()) {
-                    int port = freePort();
+                    int port = FreePorts.pick();
                     trainerPorts.put(row, port);
                     List<String> args = new ArrayList<>(List.of(
                             "trainer", "--config", pipelineProperties.get(row.pipeline()).toString(),
@@ -323,12 +323,6 @@ public final class QualityExperiment {
             for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 
