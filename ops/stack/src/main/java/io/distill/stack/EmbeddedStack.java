@@ -18,10 +18,12 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -250,10 +252,8 @@ public final class EmbeddedStack implements AutoCloseable {
     public void fenceTransactionalId(String transactionalId) {
         Map<String, Object> props = new HashMap<>(clientProperties());
         props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> fencer =
-                     new org.apache.kafka.clients.producer.KafkaProducer<>(props,
-                             new org.apache.kafka.common.serialization.ByteArraySerializer(),
-                             new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+        try (KafkaProducer<byte[], byte[]> fencer =
+                     new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
             fencer.initTransactions();
         }
     }

@@ -12,7 +12,8 @@ import java.util.function.Supplier;
 /**
  * The trainer's Micrometer meters: samples trained (a counter, so samples/s is its rate), loss, hold-out metrics of
  * the candidate, the published version, gate decisions, consumer lag, the temperature and alpha in use (with the
- * self-tuning's changes), and the native arrays the student holds.
+ * self-tuning's changes), the native arrays the student holds, offsets not yet covered by a published version and
+ * transactional producers replaced.
  */
 final class TrainerMetrics {
 
@@ -34,7 +35,7 @@ final class TrainerMetrics {
     private final AtomicLong publishedVersion = new AtomicLong();
 
     TrainerMetrics(MeterRegistry registry, String model, Supplier<Long> lag, Supplier<Number> replaySize,
-                   Supplier<Number> holdoutSize, Supplier<Number> nativeArrays) {
+                   Supplier<Number> holdoutSize, Supplier<Number> nativeArrays, Supplier<Number> unpublishedOffsets) {
         samples = Counter.builder("distill.trainer.samples").tag("model", model)
                 .description("Samples trained, replayed ones counted per use").register(registry);
         steps = Counter.builder("distill.trainer.steps").tag("model", model).register(registry);
@@ -54,6 +55,9 @@ final class TrainerMetrics {
         Gauge.builder("distill.trainer.native.arrays", nativeArrays).tag("model", model)
                 .description("Native arrays the student's model holds (parameters, gradients, optimizer state, the"
                         + " published copy); constant once training runs, growth is a native-memory leak")
+                .register(registry);
+        Gauge.builder("distill.trainer.unpublished.offsets", unpublishedOffsets).tag("model", model)
+                .description("Offsets of the examples topic trained on but not yet covered by a published version")
                 .register(registry);
         Gauge.builder("distill.trainer.holdout.agreement", () -> candidate == null ? Double.NaN : candidate.agreement())
                 .tag("model", model).register(registry);
@@ -82,11 +86,6 @@ final class TrainerMetrics {
 
     void producerRestarted() {
         producerRestarts.increment();
-    }
-
-    /** Transactional producers replaced so far. */
-    public double producerRestartCount() {
-        return producerRestarts.count();
     }
 
     void distilledWith(double temperature, double alpha) {

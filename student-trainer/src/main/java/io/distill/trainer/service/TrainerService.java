@@ -170,11 +170,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
         this.tuner = new DistillationTuner(settings.tuning(), settings.schedule());
         this.retention = new RetentionPolicy(settings.retainVersions());
         this.metrics = new TrainerMetrics(registry, settings.model(), this::lag, replay::size, holdout::size,
-                this::nativeArrays);
-        io.micrometer.core.instrument.Gauge.builder("distill.trainer.unpublished.offsets", () -> unpublishedOffsets)
-                .tag("model", settings.model())
-                .description("Offsets of the examples topic trained on but not yet covered by a published version")
-                .register(registry);
+                this::nativeArrays, () -> unpublishedOffsets);
     }
 
     /**
@@ -188,7 +184,6 @@ public final class TrainerService implements Runnable, AutoCloseable {
         // Fences an older trainer of this model and aborts its open transaction before we read what is committed.
         openPublishing();
         deadLetterProducer = new KafkaProducer<>(kafka, new ByteArraySerializer(), new ByteArraySerializer());
-        Map<String, Object> readProps = blobReadProps;
 
         LabelSpace labelSpace = LabelSpace.newBuilder().setId(settings.labelSpaceId())
                 .setVersion(settings.labelSpaceVersion()).setClassNames(settings.classNames()).build();
@@ -200,7 +195,7 @@ public final class TrainerService implements Runnable, AutoCloseable {
         Optional<CheckpointManifest> newest = lineage.newest();
         if (newest.isPresent()) {
             CheckpointManifest manifest = newest.get();
-            Checkpoint checkpoint = load(manifest, readProps);
+            Checkpoint checkpoint = load(manifest, blobReadProps);
             network = new StudentNetwork(checkpoint.architecture(), checkpoint.inputShape(), checkpoint.labelSpace(),
                     checkpoint.numClasses(), settings.optimizer(), device, manifest.getSeed());
             network.restore(checkpoint);
@@ -628,18 +623,17 @@ public final class TrainerService implements Runnable, AutoCloseable {
             // completes, so the checkpoints topic decides. Our version is recognised by its blob's checksum.
             String sha256 = ChunkedBlob.sha256Hex(blob);
             CheckpointManifest landed = lineageReader().read(settings.model()).live().get(version);
-            if (landed != null && landed.getSha256().equals(sha256)) {
+            if (landed == null) {
+                metrics.publishFailed();
+                log.warn("Publishing {}:{} was refused and did not complete; will retry at the next attempt",
+                        settings.model(), version);
+            } else if (landed.getSha256().equals(sha256)) {
                 log.warn("Publishing {}:{}: the commit was refused but had completed; taking it as published",
                         settings.model(), version);
                 published(List.of(landed), blob, checkpoint, int8Lineage, decision.reason());
             } else {
-                metrics.publishFailed();
-                log.warn("Publishing {}:{} was refused and did not complete ({}); will retry at the next attempt",
-                        settings.model(), version, landed == null ? "the version is not on the topic"
-                                : "the topic holds another blob under that version");
-                if (landed != null) {
-                    throw new TrainerFencedException(refused);
-                }
+                // another trainer published this lineage's next version
+                throw new TrainerFencedException(refused);
             }
         }
     }
@@ -706,9 +700,6 @@ public final class TrainerService implements Runnable, AutoCloseable {
             log.warn("Retiring old versions of {} was refused; will retry after the next publication",
                     settings.model());
         } catch (CheckpointPublisher.PublishFailedException | RuntimeException e) {
-            if (e instanceof TrainerFencedException stop) {
-                throw stop;
-            }
             log.warn("Retiring old versions of {} failed; will retry after the next publication", settings.model(),
                     e);
         }

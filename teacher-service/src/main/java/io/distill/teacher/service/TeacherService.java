@@ -72,8 +72,8 @@ import java.util.function.Supplier;
  * or, for a commit racing that abort, {@code InvalidTxnStateException}), although no other instance runs and the open
  * transaction is already rolled back. The service then drops the open work, starts a new producer with the same
  * transactional id and re-reads from the committed offsets. A real second instance with the same transactional id
- * would fence this one again at once: after {@link #MAX_PRODUCER_RESTARTS} replacements within
- * {@link #PRODUCER_RESTART_WINDOW} the service stops instead of fighting it. Any other producer error that leaves a
+ * would fence this one again at once: after {@link ProducerRestartBudget#DEFAULT_MAX} replacements within
+ * {@link ProducerRestartBudget#DEFAULT_WINDOW} the service stops instead of fighting it. Any other producer error that leaves a
  * transactional producer unusable (for instance a commit the coordinator fails with an unexpected server error while
  * it races a fencing) is handled the same way, within the same budget.
  */
@@ -81,8 +81,6 @@ public final class TeacherService implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(TeacherService.class);
     private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
-    static final int MAX_PRODUCER_RESTARTS = ProducerRestartBudget.DEFAULT_MAX;
-    static final Duration PRODUCER_RESTART_WINDOW = ProducerRestartBudget.DEFAULT_WINDOW;
 
     private final TeacherServiceSettings settings;
     private final TeacherModel teacher;
@@ -161,7 +159,7 @@ public final class TeacherService implements Runnable, AutoCloseable {
                     if (!running || !producerRestarts.tryUse()) {
                         log.error("teacher {}: the producer with transactional id {} was refused {} times within {} ({});"
                                         + " another instance with that id is running; stopping", teacher.id(),
-                                settings.transactionalId(), producerRestarts.used() + 1, PRODUCER_RESTART_WINDOW,
+                                settings.transactionalId(), producerRestarts.used() + 1, producerRestarts.window(),
                                 e.toString());
                         refused = running;
                         break;
@@ -397,7 +395,6 @@ public final class TeacherService implements Runnable, AutoCloseable {
         } catch (ProducerFencedException | InvalidProducerEpochException | InvalidTxnStateException
                 | OutOfOrderSequenceException | AuthorizationException | UnsupportedVersionException refused) {
             throw refused; // the refused producer is replaced by run(); the rest stops the service
-
         } catch (org.apache.kafka.common.errors.TimeoutException stopping) {
             // only thrown once stopping: a timed-out commit must not be aborted (it may have completed)
             log.warn("teacher {}: commit timed out while stopping; the coordinator settles it", teacher.id());

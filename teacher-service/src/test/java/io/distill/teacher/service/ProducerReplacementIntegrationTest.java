@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.distill.core.transactions.ProducerRestartBudget;
 import io.distill.schema.SoftLabel;
 import io.distill.stack.EmbeddedStack;
 import io.distill.stack.junit.IntegrationTest;
@@ -62,14 +63,14 @@ class ProducerReplacementIntegrationTest {
             TeacherServiceSettings settings = f.settings(teacher.id(), DeliveryGuarantee.EXACTLY_ONCE);
             TeacherService service = f.start(settings, teacher);
             int labelled = 0;
-            for (int i = 0; i <= TeacherService.MAX_PRODUCER_RESTARTS && !service.stoppedByRefusal(); i++) {
+            for (int i = 0; i <= ProducerRestartBudget.DEFAULT_MAX && !service.stoppedByRefusal(); i++) {
                 f.produceRequests("round" + i, 20);
                 labelled += 20;
                 int expected = labelled;
                 f.softLabelsNoSettle(l -> l.size() >= expected, Duration.ofSeconds(60));
                 stack.fenceTransactionalId(settings.transactionalId());
                 f.produceRequests("after" + i, 1); // work that makes the service use its producer again
-                labelled += i < TeacherService.MAX_PRODUCER_RESTARTS ? 1 : 0;
+                labelled += i < ProducerRestartBudget.DEFAULT_MAX ? 1 : 0;
                 long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
                 int round = i;
                 while (service.metrics().producerRestartCount() < round + 1 && !service.stoppedByRefusal()
@@ -77,7 +78,7 @@ class ProducerReplacementIntegrationTest {
                     Thread.sleep(100);
                 }
             }
-            assertEquals(TeacherService.MAX_PRODUCER_RESTARTS, service.metrics().producerRestartCount());
+            assertEquals(ProducerRestartBudget.DEFAULT_MAX, service.metrics().producerRestartCount());
             assertTrue(service.stoppedByRefusal(), "a fourth refusal within the window stops the service");
         }
     }

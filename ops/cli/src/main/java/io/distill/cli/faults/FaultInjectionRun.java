@@ -21,7 +21,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -55,8 +57,6 @@ public final class FaultInjectionRun {
      * @param workDir          stack data, configuration and logs of the run
      * @param teachersDir      where the tiny teacher lives
      * @param drainTimeout     how long to wait, after the load, for every request to be decided
-     */
-    /**
      * @param gracefulBrokerRestart stop the broker cleanly (SIGTERM, controlled shutdown) instead of killing it with
      *                              SIGKILL for its one restart
      * @param brokerDowntime        how long the broker stays down before it is started again; zero for 1-3 s
@@ -374,10 +374,10 @@ public final class FaultInjectionRun {
     private void keepBrokerLog(LocalPipeline pipeline) {
         Path log = pipeline.stack().kafka().logFile();
         try {
-            if (java.nio.file.Files.isRegularFile(log)) {
-                java.nio.file.Files.createDirectories(settings.workDir().resolve("logs"));
-                java.nio.file.Files.copy(log, settings.workDir().resolve("logs").resolve("broker.log"),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            if (Files.isRegularFile(log)) {
+                Files.createDirectories(settings.workDir().resolve("logs"));
+                Files.copy(log, settings.workDir().resolve("logs").resolve("broker.log"),
+                        StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
             out.println("Could not keep the broker log: " + e);
@@ -394,13 +394,13 @@ public final class FaultInjectionRun {
         try {
             LocalPipeline.deleteRecursively(target);
             Path source = pipeline.stack().kafka().dataDir();
-            try (var files = java.nio.file.Files.walk(source)) {
+            try (var files = Files.walk(source)) {
                 for (Path f : (Iterable<Path>) files::iterator) {
                     Path to = target.resolve(source.relativize(f).toString());
-                    if (java.nio.file.Files.isDirectory(f)) {
-                        java.nio.file.Files.createDirectories(to);
+                    if (Files.isDirectory(f)) {
+                        Files.createDirectories(to);
                     } else if (!f.getFileName().toString().endsWith(".lock")) {
-                        java.nio.file.Files.copy(f, to);
+                        Files.copy(f, to);
                     }
                 }
             }

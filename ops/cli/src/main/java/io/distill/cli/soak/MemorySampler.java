@@ -94,11 +94,4 @@ public final class MemorySampler {
             return OptionalLong.empty();
         }
     }
-
-    /** Heap in use in bytes from a Prometheus endpoint; empty when it does not answer or has no heap gauge. */
-    public static OptionalLong heapBytes(String metricsUrl) {
-        MetricsScrape scrape = scrape(metricsUrl);
-        long heap = scrape == null ? -1 : gauge(scrape, "jvm_memory_used_bytes", Map.of("area", "heap"));
-        return heap < 0 ? OptionalLong.empty() : OptionalLong.of(heap);
-    }
 }

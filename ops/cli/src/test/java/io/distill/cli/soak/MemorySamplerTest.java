@@ -47,10 +47,13 @@ class MemorySamplerTest {
     }
 
     @Test
-    void aProcessThatIsGoneReadsAsMinusOne() throws Exception {
+    void aProcessThatIsGoneReadsAsMinusOne(@TempDir Path dir) throws Exception {
         Process p = new ProcessBuilder("true").start();
         p.waitFor();
         assertTrue(MemorySampler.rssBytes(p.pid()).isEmpty());
-        assertTrue(MemorySampler.heapBytes("http://127.0.0.1:1/metrics").isEmpty());
+        MemorySample gone = new MemorySampler(dir.resolve("memory.csv"))
+                .sample(0, List.of(new MemorySampler.Target("gone", p.pid(), "http://127.0.0.1:1/metrics"))).get(0);
+        assertEquals(-1, gone.rssBytes());
+        assertEquals(-1, gone.heapBytes(), "an endpoint that does not answer");
     }
 }
